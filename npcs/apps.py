@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NpcsConfig(AppConfig):
+    name = "npcs"
+    verbose_name = "NPCs"

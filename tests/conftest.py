@@ -1,0 +1,106 @@
+"""Shared fixtures: the broker (real Redis, embedded when REDIS_URL is unset) and a real worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from gmconsole.celery import app as celery_app
+from gmconsole.embedded_redis import start_embedded_redis
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+
+_embedded = None
+
+
+def pytest_configure(config):
+    """Point Celery at a real Redis before any test dispatches a task."""
+    global _embedded
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        _embedded = start_embedded_redis(Path(settings.VAR_DIR) / f"test-redis-{os.getpid()}")
+        url = _embedded.url
+        os.environ["REDIS_URL"] = url
+    settings.CELERY_BROKER_URL = url
+    celery_app.conf.broker_url = url
+
+
+def pytest_unconfigure(config):
+    if _embedded is not None:
+        _embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def broker_url() -> str:
+    return celery_app.conf.broker_url
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def mones_path() -> Path:
+    return DATA / "worlds" / "mones.azgaar.json"
+
+
+def _database_url_for_worker() -> str:
+    """The URL of the *test* database, so a worker process sees what the test wrote."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, broker_url):
+    """A real `celery worker` process on the real broker, consuming every queue.
+
+    Tests using it must be `django_db(transaction=True)` so the worker sees committed rows.
+    """
+    with django_db_blocker.unblock():
+        db_url = _database_url_for_worker()
+    env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=broker_url, PYTHONUNBUFFERED="1")
+    log_path = Path(settings.VAR_DIR) / f"test-worker-{os.getpid()}.log"
+    log = open(log_path, "wb")  # noqa: SIM115
+    # Purge leftovers of earlier runs so the worker only sees this session's messages.
+    celery_app.control.purge()
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "gmconsole", "worker",
+            "-Q", "sim,llm,default", "-c", "2", "--loglevel", "INFO",
+            "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"worker exited early; see {log_path}:\n{log_path.read_text()[-3000:]}")
+        replies = celery_app.control.ping(timeout=0.5)
+        if replies:
+            break
+    else:
+        proc.terminate()
+        raise RuntimeError(f"worker did not answer ping in 60s; see {log_path}")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
