@@ -57,6 +57,7 @@ class MarketStock(models.Model):
     prev_price = models.PositiveIntegerField(help_text="Price before the last update")
     demand = models.PositiveIntegerField(default=0, help_text="Units asked for last tick (met or not)")
     supply = models.PositiveIntegerField(default=0, help_text="Units offered last tick")
+    target = models.PositiveIntegerField(default=0, help_text="Stock the merchants like to hold")
 
     class Meta:
         ordering = ["market", "item"]
