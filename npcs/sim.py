@@ -31,6 +31,8 @@ def _day(*blocks: tuple[int, int, str]) -> tuple[str, ...]:
     """Build a 24-hour routine from (first_hour, last_hour, activity) blocks; the rest is idle."""
     hours = [IDLE] * 24
     for first, last, activity in blocks:
+        if last < first:  # a block that runs past midnight
+            last += 24
         for hour in range(first, last + 1):
             hours[hour % 24] = activity
     return tuple(hours)
