@@ -66,6 +66,40 @@ def _database_url_for_worker() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}{port}/{db['NAME']}"
 
 
+def _spawn(args: list[str], name: str, db_url: str, broker: str) -> tuple[subprocess.Popen, Path]:
+    env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=broker, PYTHONUNBUFFERED="1")
+    log_path = Path(settings.VAR_DIR) / f"test-{name}-{os.getpid()}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - the child owns it
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "gmconsole", *args],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    return proc, log_path
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+@pytest.fixture
+def celery_beat_process(celery_worker_process, django_db_blocker, broker_url, tmp_path):
+    """A real `celery beat` on the database scheduler, checking for schedule changes every second."""
+    with django_db_blocker.unblock():
+        db_url = _database_url_for_worker()
+    proc, log_path = _spawn(
+        ["beat", "-S", "django_celery_beat.schedulers:DatabaseScheduler", "--max-interval", "1",
+         "--pidfile", str(tmp_path / "beat.pid"), "--loglevel", "INFO"],
+        "beat", db_url, broker_url,
+    )
+    yield proc
+    _stop(proc)
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, broker_url):
     """A real `celery worker` process on the real broker, consuming every queue.
@@ -74,33 +108,21 @@ def celery_worker_process(django_db_setup, django_db_blocker, broker_url):
     """
     with django_db_blocker.unblock():
         db_url = _database_url_for_worker()
-    env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=broker_url, PYTHONUNBUFFERED="1")
-    log_path = Path(settings.VAR_DIR) / f"test-worker-{os.getpid()}.log"
-    log = open(log_path, "wb")  # noqa: SIM115
     # Purge leftovers of earlier runs so the worker only sees this session's messages.
     celery_app.control.purge()
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "gmconsole", "worker",
-            "-Q", "sim,llm,default", "-c", "2", "--loglevel", "INFO",
-            "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    proc, log_path = _spawn(
+        ["worker", "-Q", "sim,llm,default", "-c", "2", "--loglevel", "INFO",
+         "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
+        "worker", db_url, broker_url,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"worker exited early; see {log_path}:\n{log_path.read_text()[-3000:]}")
-        replies = celery_app.control.ping(timeout=0.5)
-        if replies:
+        if celery_app.control.ping(timeout=0.5):
             break
     else:
-        proc.terminate()
+        _stop(proc)
         raise RuntimeError(f"worker did not answer ping in 60s; see {log_path}")
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    _stop(proc)
