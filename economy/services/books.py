@@ -12,10 +12,10 @@ from django.db.models import Q
 
 from economy.models import Market, MarketStock
 from economy.sim import MarketBook, Stock
+from gmconsole.bulk_update import bulk_update_values
 from world.models import Settlement
 
 STOCK_WRITE_FIELDS = ["quantity", "price", "prev_price", "demand", "supply"]
-BULK_BATCH = 1000
 
 
 @dataclass
@@ -61,22 +61,11 @@ def books_load(*, region_id: int | None = None, settlement_ids: list[int] | None
 
 
 def books_save(loaded: LoadedBooks) -> None:
-    """Write stocks, market cash and treasuries back in bulk (one UPDATE batch per table)."""
+    """Write stocks, market cash and treasuries back in bulk (one UPDATE per table and batch)."""
     stocks = []
     for (settlement_id, code), stock_id in loaded.stock_ids.items():
         s = loaded.books[settlement_id].stocks[code]
-        stocks.append(
-            MarketStock(id=stock_id, quantity=s.quantity, price=s.price, prev_price=s.prev_price,
-                        demand=s.demand, supply=s.supply)
-        )
-    MarketStock.objects.bulk_update(stocks, STOCK_WRITE_FIELDS, batch_size=BULK_BATCH)
-    Market.objects.bulk_update(
-        [Market(id=mid, cash=loaded.books[sid].cash) for sid, mid in loaded.market_ids.items()],
-        ["cash"],
-        batch_size=BULK_BATCH,
-    )
-    Settlement.objects.bulk_update(
-        [Settlement(id=sid, treasury=book.treasury) for sid, book in loaded.books.items()],
-        ["treasury"],
-        batch_size=BULK_BATCH,
-    )
+        stocks.append((stock_id, s.quantity, s.price, s.prev_price, s.demand, s.supply))
+    bulk_update_values(MarketStock, STOCK_WRITE_FIELDS, stocks)
+    bulk_update_values(Market, ["cash"], [(mid, loaded.books[sid].cash) for sid, mid in loaded.market_ids.items()])
+    bulk_update_values(Settlement, ["treasury"], [(sid, book.treasury) for sid, book in loaded.books.items()])

@@ -25,6 +25,7 @@ from django.utils import timezone
 from economy.goods import MARKET_GOODS
 from economy.models import MarketStock, PricePoint
 from economy.services.books import books_load, books_save
+from gmconsole.bulk_update import bulk_update_values
 from gmconsole.dispatch import dispatch_on_commit
 from npcs.models import Npc
 from npcs.sim import settlement_safety
@@ -36,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 TICK_ALREADY_RUNNING = "Tick {tick} of {world} is still running; this tick was skipped."
 NPC_WRITE_FIELDS = ["hunger", "rest", "social", "safety", "activity", "purse", "food", "last_tick"]
-BULK_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -108,11 +108,7 @@ def npc_states(queryset) -> list[sim.NpcState]:
 
 
 def npc_states_save(npcs: list[sim.NpcState]) -> None:
-    Npc.objects.bulk_update(
-        [Npc(id=n.id, **{f: getattr(n, f) for f in NPC_WRITE_FIELDS}) for n in npcs],
-        NPC_WRITE_FIELDS,
-        batch_size=BULK_BATCH,
-    )
+    bulk_update_values(Npc, NPC_WRITE_FIELDS, [(n.id, *(getattr(n, f) for f in NPC_WRITE_FIELDS)) for n in npcs])
 
 
 def safety_levels(settlement_ids, npcs: list[sim.NpcState]) -> dict[int, int]:
