@@ -82,3 +82,6 @@ class PricePoint(models.Model):
     class Meta:
         ordering = ["-tick"]
         constraints = [models.UniqueConstraint(fields=["world", "item", "tick"], name="price_point_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.item} at tick {self.tick}: {self.price:.1f} cp"

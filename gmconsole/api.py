@@ -1,0 +1,119 @@
+"""The player REST API, mounted at /api/v1/ (docs at /api/v1/docs).
+
+Every route needs `Authorization: Bearer <key>` (see `manage.py create_player`). Long work
+answers 202 with a task id and a status URL to poll (`accepted`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django_celery_results.models import TaskResult
+from kombu.exceptions import OperationalError
+from ninja import NinjaAPI, Schema, Status
+
+from economy.api import router as economy_router
+from gmconsole.auth import PlayerTokenAuth
+from npcs.api import player_character
+from npcs.api import router as npcs_router
+from world.api import router as world_router
+
+BROKER_DOWN = "The task queue is unreachable right now; try again in a minute."
+LOOK_AROUND_UNAVAILABLE = "Looking around is not available yet on this server."
+PENDING = "PENDING"  # what Celery reports for an id it knows nothing about
+
+api = NinjaAPI(title="gmconsole player API", version="1", urls_namespace="api", auth=PlayerTokenAuth())
+api.add_router("/", world_router)
+api.add_router("/", economy_router)
+api.add_router("/", npcs_router)
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class AcceptedOut(Schema):
+    task_id: str
+    status_url: str
+
+
+class TaskStatusOut(Schema):
+    id: str
+    state: str
+    name: str | None = None
+    result: Any = None
+    date_created: datetime | None = None
+    date_done: datetime | None = None
+
+
+def accepted(request: HttpRequest, response: HttpResponse, task_id: str) -> Status:
+    """202 Accepted for a dispatched task: the body and the Location header point at its status."""
+    status_url = request.build_absolute_uri(reverse("api:task-status", kwargs={"task_id": task_id}))
+    response["Location"] = status_url
+    return Status(202, {"task_id": task_id, "status_url": status_url})
+
+
+def _decoded_result(row: TaskResult) -> Any:
+    if row.result is None or "json" not in (row.content_type or ""):
+        return row.result
+    try:
+        return json.loads(row.result)
+    except ValueError:
+        return row.result
+
+
+@api.get("/tasks/{task_id}", response=TaskStatusOut, url_name="task-status", tags=["tasks"])
+def task_status(request, task_id: str):
+    """State of a task started by a 202 answer. Unknown ids are PENDING, as Celery says."""
+    row = TaskResult.objects.filter(task_id=task_id).first()
+    if row is None:
+        return {"id": task_id, "state": PENDING}
+    return {
+        "id": row.task_id,
+        "state": row.status,
+        "name": row.task_name,
+        "result": _decoded_result(row),
+        "date_created": row.date_created,
+        "date_done": row.date_done,
+    }
+
+
+# The player-facing dispatch in npcs.services: `(*, character: PlayerCharacter) -> task id | AsyncResult`.
+# (npcs.services.npc_observe_dispatch takes an Npc, and a player's character is not one.)
+OBSERVE_DISPATCH = "character_observe_dispatch"
+
+
+def _observe_dispatch() -> Callable[..., Any] | None:
+    """The look-around dispatch once npcs.services provides it; None until then (the route says 501)."""
+    try:
+        module = importlib.import_module("npcs.services")
+    except ModuleNotFoundError as exc:
+        if exc.name != "npcs.services":
+            raise
+        return None
+    return getattr(module, OBSERVE_DISPATCH, None)
+
+
+@api.post(
+    "/me/look-around",
+    response={202: AcceptedOut, 400: ErrorOut, 404: ErrorOut, 501: ErrorOut, 503: ErrorOut},
+    url_name="look-around",
+    tags=["me"],
+)
+def look_around(request, response: HttpResponse, world: str | None = None):
+    """Your character takes in the surroundings; poll the status URL for what they notice."""
+    character = player_character(user=request.auth, world_slug=world)
+    dispatch = _observe_dispatch()
+    if dispatch is None:
+        return Status(501, {"detail": LOOK_AROUND_UNAVAILABLE})
+    try:
+        result = dispatch(character=character)
+    except OperationalError:
+        return Status(503, {"detail": BROKER_DOWN})
+    return accepted(request, response, str(getattr(result, "id", result)))

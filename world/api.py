@@ -1,0 +1,179 @@
+"""Player API: the world(s) a player plays in and their settlements.
+
+A player sees the worlds where they have a character, nothing else.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+
+from economy.models import Market
+from npcs.models import Npc, PlayerCharacter
+from world.models import Faction, Settlement, World
+
+SETTLEMENT_NOT_FOUND = "No settlement with that id in your worlds."
+SETTLEMENTS_PAGE_SIZE = 50
+
+router = Router(tags=["world"])
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class ClockOut(Schema):
+    tick: int
+    day: int
+    hour: int
+    hours_per_tick: int
+
+
+class FactionOut(Schema):
+    id: int
+    name: str
+    full_name: str
+    color: str
+    is_neutral: bool
+
+
+class WorldOut(Schema):
+    id: int
+    slug: str
+    name: str
+    clock: ClockOut
+    population: int  # living NPCs
+    settlements: int
+    factions: list[FactionOut]
+
+    @staticmethod
+    def resolve_clock(world: World) -> dict:
+        return {
+            "tick": world.current_tick,
+            "day": world.game_day,
+            "hour": world.game_hour,
+            "hours_per_tick": world.hours_per_tick,
+        }
+
+    @staticmethod
+    def resolve_population(world: World) -> int:
+        return world.npc_count
+
+    @staticmethod
+    def resolve_settlements(world: World) -> int:
+        return world.settlement_count
+
+    @staticmethod
+    def resolve_factions(world: World) -> list[Faction]:
+        return list(world.factions.all())
+
+
+class SettlementOut(Schema):
+    id: int
+    name: str
+    world: str  # slug
+    region: Ref
+    faction: Ref
+    population: int  # people, of whom the NPCs are a sample
+    is_port: bool
+    is_capital: bool
+    x: float
+    y: float
+
+    @staticmethod
+    def resolve_world(settlement: Settlement) -> str:
+        return settlement.world.slug
+
+
+class SettlementDetailOut(SettlementOut):
+    kind: str
+    culture: str
+    has_citadel: bool
+    has_walls: bool
+    has_temple: bool
+    has_plaza: bool
+    npcs: int  # living NPCs
+    has_market: bool
+
+    @staticmethod
+    def resolve_npcs(settlement: Settlement) -> int:
+        return settlement.npc_count
+
+    @staticmethod
+    def resolve_has_market(settlement: Settlement) -> bool:
+        return settlement.market_exists
+
+
+def player_world_ids(user) -> QuerySet:
+    """Ids of the worlds `user` has a character in (a subquery)."""
+    return PlayerCharacter.objects.filter(owner=user).values("world_id")
+
+
+def _living_npcs(outer: str) -> Coalesce:
+    counts = (
+        Npc.objects.filter(is_alive=True, **{outer: OuterRef("pk")})
+        .order_by()
+        .values(outer)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def _settlements_for(user) -> QuerySet[Settlement]:
+    return (
+        Settlement.objects.filter(world_id__in=player_world_ids(user))
+        .select_related("world", "region", "faction")
+        .order_by("name", "pk")
+    )
+
+
+@router.get("/world", response=list[WorldOut], url_name="world")
+def world_overview(request):
+    """The worlds you play in: clock, population, settlements and factions."""
+    settlements = (
+        Settlement.objects.filter(world=OuterRef("pk")).order_by().values("world").annotate(n=Count("pk")).values("n")
+    )
+    return (
+        World.objects.filter(pk__in=player_world_ids(request.auth))
+        .annotate(
+            npc_count=_living_npcs("world"),
+            settlement_count=Coalesce(Subquery(settlements, output_field=IntegerField()), Value(0)),
+        )
+        .prefetch_related(Prefetch("factions", queryset=Faction.objects.order_by("source_id")))
+        .order_by("name", "pk")
+    )
+
+
+@router.get("/settlements", response=list[SettlementOut], url_name="settlements")
+@paginate(PageNumberPagination, page_size=SETTLEMENTS_PAGE_SIZE)
+def settlement_list(request, region: int | None = None, q: str | None = None, world: str | None = None):
+    """Settlements of your worlds, by name; filter by region id, world slug or part of the name."""
+    settlements = _settlements_for(request.auth)
+    if region is not None:
+        settlements = settlements.filter(region_id=region)
+    if world:
+        settlements = settlements.filter(world__slug=world)
+    if q:
+        settlements = settlements.filter(name__icontains=q.strip())
+    return settlements
+
+
+@router.get("/settlements/{settlement_id}", response=SettlementDetailOut, url_name="settlement")
+def settlement_detail(request, settlement_id: int):
+    settlement = (
+        _settlements_for(request.auth)
+        .annotate(
+            npc_count=_living_npcs("settlement"),
+            market_exists=Exists(Market.objects.filter(settlement=OuterRef("pk"))),
+        )
+        .filter(pk=settlement_id)
+        .first()
+    )
+    if settlement is None:
+        raise HttpError(404, SETTLEMENT_NOT_FOUND)
+    return settlement
