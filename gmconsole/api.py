@@ -6,9 +6,7 @@ answers 202 with a task id and a status URL to poll (`accepted`).
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,10 +20,10 @@ from economy.api import router as economy_router
 from gmconsole.auth import PlayerTokenAuth
 from npcs.api import player_character
 from npcs.api import router as npcs_router
+from npcs.services import character_observe_dispatch
 from world.api import router as world_router
 
 BROKER_DOWN = "The task queue is unreachable right now; try again in a minute."
-LOOK_AROUND_UNAVAILABLE = "Looking around is not available yet on this server."
 PENDING = "PENDING"  # what Celery reports for an id it knows nothing about
 
 api = NinjaAPI(title="gmconsole player API", version="1", urls_namespace="api", auth=PlayerTokenAuth())
@@ -84,36 +82,17 @@ def task_status(request, task_id: str):
     }
 
 
-# The player-facing dispatch in npcs.services: `(*, character: PlayerCharacter) -> task id | AsyncResult`.
-# (npcs.services.npc_observe_dispatch takes an Npc, and a player's character is not one.)
-OBSERVE_DISPATCH = "character_observe_dispatch"
-
-
-def _observe_dispatch() -> Callable[..., Any] | None:
-    """The look-around dispatch once npcs.services provides it; None until then (the route says 501)."""
-    try:
-        module = importlib.import_module("npcs.services")
-    except ModuleNotFoundError as exc:
-        if exc.name != "npcs.services":
-            raise
-        return None
-    return getattr(module, OBSERVE_DISPATCH, None)
-
-
 @api.post(
     "/me/look-around",
-    response={202: AcceptedOut, 400: ErrorOut, 404: ErrorOut, 501: ErrorOut, 503: ErrorOut},
+    response={202: AcceptedOut, 400: ErrorOut, 404: ErrorOut, 503: ErrorOut},
     url_name="look-around",
     tags=["me"],
 )
 def look_around(request, response: HttpResponse, world: str | None = None):
     """Your character takes in the surroundings; poll the status URL for what they notice."""
     character = player_character(user=request.auth, world_slug=world)
-    dispatch = _observe_dispatch()
-    if dispatch is None:
-        return Status(501, {"detail": LOOK_AROUND_UNAVAILABLE})
     try:
-        result = dispatch(character=character)
+        task_id = character_observe_dispatch(character=character)
     except OperationalError:
         return Status(503, {"detail": BROKER_DOWN})
-    return accepted(request, response, str(getattr(result, "id", result)))
+    return accepted(request, response, task_id)

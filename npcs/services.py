@@ -11,12 +11,13 @@ from django.db import transaction
 from economy.services.books import books_load, books_save
 from gmconsole.dispatch import dispatch_on_commit
 from npcs import sim as npc_sim
-from npcs.models import Npc
+from npcs.models import Npc, PlayerCharacter
 from world import sim
 from world.models import World
 from world.services.ticks import npc_states, npc_states_save, safety_levels
 
 NPC_NOT_FOUND = "No living NPC with id {npc_id}."
+CHARACTER_NOT_FOUND = "No player character with id {character_id}."
 BAD_ROUTINE_STEP = "routine_step must be an hour 0–23, got {value!r}"
 
 
@@ -104,25 +105,45 @@ def npc_consume(*, npc_id: int) -> dict:
     return {"npc": npc_id, "hunger": npc.hunger, "bought": stats.meals_bought, "hungry": stats.went_hungry}
 
 
+def settlement_observations(*, settlement_id: int, safety: int) -> list[str]:
+    """What anyone in a settlement can notice: empty shelves, dear goods, how safe it feels."""
+    book = books_load(settlement_ids=[settlement_id]).books.get(settlement_id)
+    observations = []
+    if book is not None:
+        for code, stock in sorted(book.stocks.items()):
+            if stock.target and stock.quantity < stock.target // 4:
+                observations.append(f"{code} is running short at the market ({stock.quantity} left)")
+            if stock.price >= 2 * stock.base_price:
+                observations.append(f"{code} costs {stock.price} cp, twice what it used to")
+    else:
+        observations.append("there is no market here")
+    observations.append("the streets feel safe" if safety >= 60 else "people here feel unsafe")
+    return observations
+
+
 def npc_observe(*, npc_id: int) -> dict:
-    """What the NPC notices around it: empty shelves, dear food, how safe the place feels."""
+    """The NPC takes in its surroundings; its feeling of safety moves towards the place's."""
     with transaction.atomic():
         npc = _locked_npc(npc_id)
         safety = _safety(npc)
-        book = books_load(settlement_ids=[npc.settlement_id]).books.get(npc.settlement_id)
-        observations = []
-        if book is not None:
-            for code, stock in sorted(book.stocks.items()):
-                if stock.target and stock.quantity < stock.target // 4:
-                    observations.append(f"{code} is running short at the market ({stock.quantity} left)")
-                if stock.price >= 2 * stock.base_price:
-                    observations.append(f"{code} costs {stock.price} cp, twice what it used to")
-        else:
-            observations.append("there is no market here")
-        observations.append("the streets feel safe" if safety >= 60 else "people here feel unsafe")
+        observations = settlement_observations(settlement_id=npc.settlement_id, safety=safety)
         npc.safety = npc_sim.clamp(npc.safety + round((safety - npc.safety) * npc_sim.SAFETY_PULL_PERCENT / 100))
         npc_states_save([npc])
     return {"npc": npc_id, "observations": observations, "safety": npc.safety}
+
+
+def character_observe(*, character_id: int) -> dict:
+    """What a player's character notices where it stands (read only)."""
+    character = PlayerCharacter.objects.select_related("settlement").filter(pk=character_id).first()
+    if character is None:
+        raise NpcNotFound(CHARACTER_NOT_FOUND.format(character_id=character_id))
+    people = npc_states(Npc.objects.filter(settlement_id=character.settlement_id, is_alive=True))
+    safety = safety_levels([character.settlement_id], people).get(character.settlement_id, 50)
+    return {
+        "character": character_id,
+        "settlement": character.settlement.name,
+        "observations": settlement_observations(settlement_id=character.settlement_id, safety=safety),
+    }
 
 
 # --- dispatch: services queue the named tasks and return the task id ----------------------
@@ -142,5 +163,8 @@ def npc_action_dispatch(*, npc: Npc, action: str, **kwargs) -> str:
     return dispatch_on_commit(task, npc.pk, **kwargs)
 
 
-def npc_observe_dispatch(*, npc: Npc) -> str:
-    return npc_action_dispatch(npc=npc, action="observe")
+def character_observe_dispatch(*, character: PlayerCharacter) -> str:
+    """A player's look around, on the workers (the API answers 202 with the status URL)."""
+    from npcs.tasks import character_observe_task
+
+    return dispatch_on_commit(character_observe_task, character.pk)

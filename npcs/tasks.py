@@ -70,3 +70,13 @@ def process_npc_consumption_task(npc_id: int) -> dict:
         return services.npc_consume(npc_id=npc_id)
     except NpcNotFound as exc:
         return _missing(npc_id, exc)
+
+
+@shared_task(name="npcs.character_observe", **_LIMITS)
+def character_observe_task(character_id: int) -> dict:
+    """A player's character looks around (GM-visible result, polled through the API)."""
+    try:
+        return services.character_observe(character_id=character_id)
+    except NpcNotFound as exc:
+        logger.warning("%s", exc)
+        return {"character": character_id, "error": str(exc)}

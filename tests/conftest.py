@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 from gmconsole.celery import app as celery_app
-from gmconsole.embedded_redis import start_embedded_redis
+from gmconsole.embedded_redis import free_port, start_embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -126,3 +126,17 @@ def celery_worker_process(django_db_setup, django_db_blocker, broker_url):
         raise RuntimeError(f"worker did not answer ping in 60s; see {log_path}")
     yield proc
     _stop(proc)
+
+
+@pytest.fixture
+def dead_broker():
+    """Point Celery at a port where nothing listens, for the length of one test."""
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    saved = (celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool)
+    # Fresh pools for the dead URL (the pools keep the URL they were made with); the live ones
+    # are put back untouched afterwards.
+    celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = url, None, None
+    yield url
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = saved
