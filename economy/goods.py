@@ -15,7 +15,8 @@ MARKET_GOODS: tuple[str, ...] = (
 )
 
 # Hunger restored by eating one unit.
-NOURISHMENT: dict[str, int] = {"bread": 30, "cheese": 35, "fish": 30, "meat": 50}
+# Wheat is the poor man's porridge: what villages without a baker fall back on.
+NOURISHMENT: dict[str, int] = {"bread": 30, "cheese": 35, "fish": 30, "meat": 50, "wheat": 20}
 FOODS: tuple[str, ...] = tuple(NOURISHMENT)
 DRINK = "ale-mug"
 TOOL = "hammer"
@@ -41,7 +42,7 @@ RECIPES: dict[str, Recipe] = {
     "fisher": Recipe(outputs={"fish": 3}),
     "miner": Recipe(outputs={"iron": 2}),
     "miller": Recipe(inputs={"wheat": 6}, outputs={"flour": 4}),
-    "baker": Recipe(inputs={"flour": 2}, outputs={"bread": 4}),
+    "baker": Recipe(inputs={"flour": 2}, outputs={"bread": 6}),
     "brewer": Recipe(inputs={"wheat": 3}, outputs={"ale-mug": 6}),
     "innkeeper": Recipe(inputs={"wheat": 2}, outputs={"ale-mug": 4}),
     "smith": Recipe(inputs={"iron": 3}, outputs={"hammer": 1}),
@@ -49,9 +50,19 @@ RECIPES: dict[str, Recipe] = {
 
 # Hourly wages (cp) for work that makes no goods, and who pays them.
 WAGES_FROM_TREASURY: dict[str, int] = {"guard": 6, "priest": 5, "labourer": 3}
-WAGES_FROM_MARKET: dict[str, int] = {"merchant": 8}
+WAGES_FROM_MARKET: dict[str, int] = {"merchant": 5}
 
 # Share of each retail sale that goes to the settlement's treasury as tax (percent).
 SALES_TAX_PERCENT = 10
-# The market buys from producers at this share of its asking price (percent).
-BID_PERCENT = 90
+# The market buys from producers at this share of its asking price (percent). With the sales
+# tax taken out of the asking price, the merchants keep the difference to pay their own wages.
+BID_PERCENT = 80
+
+# Once a day the settlement taxes its people's savings above an allowance; the treasury pays
+# guards, priests and labourers, which keeps money circulating instead of piling up in purses.
+TAX_HOUR = 6
+TAX_ALLOWANCE = 50  # cp each person keeps untaxed
+WEALTH_TAX_PERCENT = 10
+
+# Share of its purse an NPC will spend on one meal: the poor eat bread, the rich eat meat.
+MEAL_BUDGET_DIVISOR = 10

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .goods import BID_PERCENT, NOURISHMENT, SALES_TAX_PERCENT, Recipe
+from .goods import (
+    BID_PERCENT,
+    MEAL_BUDGET_DIVISOR,
+    NOURISHMENT,
+    SALES_TAX_PERCENT,
+    TAX_ALLOWANCE,
+    WEALTH_TAX_PERCENT,
+    Recipe,
+)
 
 # Price bounds relative to the base price, and the largest move of one update.
 PRICE_FLOOR_RATIO = 0.25
@@ -130,16 +138,23 @@ def work_hour(book: MarketBook, recipe: Recipe, purse: int) -> WorkOutcome:
 
 
 def best_food(book: MarketBook, purse: int) -> str | None:
-    """The food giving most nourishment per copper that is in stock and affordable."""
-    best, best_value = None, -1.0
-    for code, nourishment in NOURISHMENT.items():
-        stock = book.stocks.get(code)
-        if stock is None or stock.quantity < 1 or stock.price > purse:
-            continue
-        value = nourishment / stock.price
-        if value > best_value:
-            best, best_value = code, value
-    return best
+    """The most nourishing food in stock within the NPC's meal budget (else the cheapest it can afford).
+
+    The budget is a share of the purse, so the poor eat bread and the rich eat meat, and
+    savings flow back to the market instead of piling up.
+    """
+    on_sale = [
+        (code, nourishment, book.stocks[code].price)
+        for code, nourishment in NOURISHMENT.items()
+        if code in book.stocks and book.stocks[code].quantity >= 1 and book.stocks[code].price <= purse
+    ]
+    if not on_sale:
+        return None
+    budget = purse // MEAL_BUDGET_DIVISOR
+    within = [item for item in on_sale if item[2] <= budget]
+    if within:
+        return max(within, key=lambda item: (item[1], -item[2]))[0]
+    return min(on_sale, key=lambda item: (item[2], -item[1]))[0]
 
 
 def price_bounds(base_price: int) -> tuple[int, int]:
@@ -181,3 +196,8 @@ def update_prices(book: MarketBook) -> None:
             quantity=stock.quantity,
             target=stock.target,
         )
+
+
+def wealth_tax(purse: int) -> int:
+    """The daily tax on savings above the allowance."""
+    return max(0, (purse - TAX_ALLOWANCE) * WEALTH_TAX_PERCENT // 100)

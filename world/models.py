@@ -27,6 +27,14 @@ class World(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # One world per imported file and scale, even when two imports race.
+            models.UniqueConstraint(
+                fields=["source_sha256", "people_per_npc"],
+                condition=~Q(source_sha256=""),
+                name="world_unique_source_scale",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from economy import sim as market
-from economy.goods import DRINK, NOURISHMENT, RECIPES, TOOL, WAGES_FROM_MARKET, WAGES_FROM_TREASURY
+from economy.goods import DRINK, NOURISHMENT, RECIPES, TAX_HOUR, TOOL, WAGES_FROM_MARKET, WAGES_FROM_TREASURY
 from npcs import sim as npc_sim
 from npcs.sim import EAT, SLEEP, SOCIALISE, WORK, Needs
 
@@ -51,6 +51,7 @@ class HourStats:
     drinks: int = 0
     tools_bought: int = 0
     wages: int = 0
+    taxes: int = 0
     produced: Counter = field(default_factory=Counter)
     consumed: Counter = field(default_factory=Counter)
     idle_reasons: Counter = field(default_factory=Counter)
@@ -67,6 +68,7 @@ class HourStats:
             "drinks": self.drinks,
             "tools_bought": self.tools_bought,
             "wages": self.wages,
+            "taxes": self.taxes,
             "produced": dict(self.produced),
             "consumed": dict(self.consumed),
             "idle_reasons": dict(self.idle_reasons),
@@ -177,6 +179,11 @@ def npc_hour(
         work(npc, book, tick, stats)
     elif activity == SOCIALISE:
         socialise(npc, book, stats)
+    if hour == TAX_HOUR and book is not None:
+        tax = market.wealth_tax(npc.purse)
+        npc.purse -= tax
+        book.treasury += tax
+        stats.taxes += tax
     npc.activity = activity
     npc.last_tick = tick
     stats.npcs += 1

@@ -5,7 +5,7 @@ import pytest
 from economy.goods import RECIPES
 from economy.sim import (
     MAX_STEP, MarketBook, Stock, accepts, best_food, bid_total, buy, next_price, price_bounds, sell,
-    update_prices, work_hour,
+    update_prices, wealth_tax, work_hour,
 )
 
 
@@ -34,10 +34,10 @@ def test_buying_what_is_not_there_or_too_dear_fails_but_counts_as_demand():
 
 def test_the_market_buys_below_its_price_and_refuses_a_glut():
     b = book(wheat=(0, 10, 10))
-    assert bid_total(10, 3) == 27
+    assert bid_total(10, 3) == 24  # 80% of the asking price
     assert accepts(b, "wheat", 3)
-    assert sell(b, "wheat", 3) == 27
-    assert b.cash == 973 and b.stocks["wheat"].quantity == 3 and b.stocks["wheat"].supply == 3
+    assert sell(b, "wheat", 3) == 24
+    assert b.cash == 976 and b.stocks["wheat"].quantity == 3 and b.stocks["wheat"].supply == 3
     b.stocks["wheat"].quantity = 29
     assert not accepts(b, "wheat", 3)  # 32 > 3 × target
 
@@ -59,10 +59,17 @@ def test_no_wheat_no_flour_and_the_shortage_is_felt():
     assert b.stocks["flour"].quantity == 0
 
 
-def test_best_food_is_most_nourishment_per_copper_in_stock():
-    b = book(bread=(5, 2, 10), meat=(5, 30, 10), cheese=(0, 1, 10))
-    assert best_food(b, purse=100) == "bread"
-    assert best_food(b, purse=1) is None
+def test_the_poor_eat_bread_and_the_rich_eat_meat():
+    b = book(bread=(5, 2, 10), meat=(5, 30, 10), cheese=(0, 1, 10), fish=(5, 3, 10))
+    assert best_food(b, purse=3) == "bread"  # budget 0: the cheapest affordable
+    assert best_food(b, purse=50) == "bread"  # budget 5: bread and fish nourish alike, bread is cheaper
+    assert best_food(b, purse=300) == "meat"  # budget 30
+    assert best_food(b, purse=1) is None  # nothing affordable; cheese is out of stock
+
+
+def test_wealth_tax_spares_the_allowance():
+    assert wealth_tax(40) == 0
+    assert wealth_tax(150) == 10
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ def test_needs_update_task_decays_one_hour(world):
 
 def test_consumption_task_buys_bread_at_the_market(world):
     npc = npc_of(world, "farmer")
-    npc.hunger, npc.purse, npc.food = 40, 100, 0
+    npc.hunger, npc.purse, npc.food = 40, 40, 0  # a meal budget of 4 cp: bread
     npc.save()
     bread = MarketStock.objects.get(market__settlement=npc.settlement, item__code="bread")
 
@@ -43,7 +43,7 @@ def test_consumption_task_buys_bread_at_the_market(world):
     npc.refresh_from_db()
     bread.refresh_from_db()
     assert result["bought"] == 1 and npc.hunger == 70
-    assert npc.purse == 100 - 2 - 2 and npc.food == 1  # a loaf eaten, one put in the empty larder
+    assert npc.purse == 40 - 2 - 2 and npc.food == 1  # a loaf eaten, one put in the empty larder
     assert bread.quantity == 40 - 2
 
 
@@ -56,8 +56,8 @@ def test_production_task_sells_a_farmers_wheat(world):
     npc.refresh_from_db()
     market.refresh_from_db()
     assert result["produced"] == {"wheat": 6}
-    assert npc.purse == 100 + 5  # 6 wheat × 1 cp × 90%
-    assert market.cash == 5000 - 5
+    assert npc.purse == 100 + 4  # 6 wheat × 1 cp × 80%
+    assert market.cash == 5000 - 4
 
 
 def test_routine_task_follows_the_hour_and_leaves_tick_bookkeeping_alone(world):

@@ -3,6 +3,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
+from economy.goods import FOODS
 from economy.models import Market, MarketStock, PricePoint
 from npcs.models import Npc
 from tests.world.world_fixtures import small_world
@@ -88,11 +89,11 @@ def test_goods_are_conserved_over_a_day():
     meals_at_home = sum(s["meals_at_home"] for s in TickRun.objects.filter(world=world).values_list("summary", flat=True))
     for code in stock_before:
         delta = stock_after[code] - stock_before[code]
-        if code in {"bread", "cheese", "fish", "meat"}:
+        if code in FOODS:
             continue  # larder purchases are checked in aggregate below
         assert delta == produced.get(code, 0) - consumed.get(code, 0), code
-    food_delta = sum(stock_after[c] - stock_before[c] for c in ("bread", "cheese", "fish", "meat"))
-    food_net = sum(produced.get(c, 0) - consumed.get(c, 0) for c in ("bread", "cheese", "fish", "meat"))
+    food_delta = sum(stock_after[c] - stock_before[c] for c in FOODS)
+    food_net = sum(produced.get(c, 0) - consumed.get(c, 0) for c in FOODS)
     assert food_delta == food_net - (larder_delta + meals_at_home)
 
 

@@ -156,7 +156,7 @@ def region_tick_apply(*, world_id: int, tick: int, region_id: int) -> dict:
 def _merge(a: sim.HourStats, b: sim.HourStats) -> sim.HourStats:
     merged = sim.HourStats()
     for name in ("npcs", "skipped", "meals_bought", "meals_at_home", "went_hungry", "drinks",
-                 "tools_bought", "wages", "trade_cp"):
+                 "tools_bought", "wages", "taxes", "trade_cp"):
         setattr(merged, name, getattr(a, name) + getattr(b, name))
     for name in ("activities", "produced", "consumed", "idle_reasons"):
         setattr(merged, name, getattr(a, name) + getattr(b, name))
