@@ -110,7 +110,7 @@ def test_foods_are_marked_with_their_nourishment(shipped):
     items = {item.code: item for item in load_catalogue(equipment_path=equipment, table_path=table).items}
 
     assert {code: items[code].nourishment for code in items if items[code].is_food} == {
-        "bread": 30, "cheese": 35, "fish": 30, "meat": 50,
+        "bread": 30, "cheese": 35, "fish": 30, "meat": 50, "wheat": 20,
     }
     assert items["ale-mug"].is_food is False
 

@@ -1,0 +1,18 @@
+"""Console routes, mounted at "/" by gmconsole/urls.py."""
+
+from django.urls import path
+
+from gmconsole.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("panels/<slug:panel>/", views.dashboard_panel, name="panel"),
+    path("actions/tick/", views.tick_now, name="tick_now"),
+    path("actions/schedule/", views.schedule_toggle, name="schedule_toggle"),
+    path("settlements/", views.settlement_list, name="settlement_list"),
+    path("settlements/<int:settlement_id>/", views.settlement_detail, name="settlement_detail"),
+    path("settlements/<int:settlement_id>/npcs/", views.settlement_npcs, name="settlement_npcs"),
+    path("settlements/<int:settlement_id>/market/", views.settlement_market, name="settlement_market"),
+]
