@@ -34,10 +34,29 @@ def setup_env(args) -> None:
 def start_worker(env: dict, concurrency: int) -> subprocess.Popen:
     log = open(ROOT / "var" / "bench-worker.log", "wb")  # noqa: SIM115
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "gmconsole", "worker", "-Q", "sim,llm,default",
-         "-c", str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-         "-n", f"bench-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "gmconsole",
+            "worker",
+            "-Q",
+            "sim,llm,default",
+            "-c",
+            str(concurrency),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"bench-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -62,10 +81,16 @@ def wait_idle(app, queue_names=("sim",), timeout=3600.0) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--people-per-npc", type=int, default=103, help="103 gives about 10,000 NPCs on Mones")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--people-per-npc", type=int, default=103, help="103 gives about 10,000 NPCs on Mones"
+    )
     parser.add_argument("--ticks", type=int, default=3, help="ticks of our design to time")
-    parser.add_argument("--naive-npcs", type=int, default=2000, help="NPCs the naive design processes (0 = all)")
+    parser.add_argument(
+        "--naive-npcs", type=int, default=2000, help="NPCs the naive design processes (0 = all)"
+    )
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
     setup_env(args)
@@ -95,14 +120,20 @@ def main() -> None:
     world = World.objects.filter(people_per_npc=args.people_per_npc).first()
     if world is None:
         started = time.perf_counter()
-        call_command("import_world", str(ROOT / "data" / "worlds" / "mones.azgaar.json"),
-                     people_per_npc=args.people_per_npc, verbosity=0)
+        call_command(
+            "import_world",
+            str(ROOT / "data" / "worlds" / "mones.azgaar.json"),
+            people_per_npc=args.people_per_npc,
+            verbosity=0,
+        )
         world = World.objects.get(people_per_npc=args.people_per_npc)
         print(f"import: {time.perf_counter() - started:.1f} s")
     npc_count = Npc.objects.filter(world=world, is_alive=True).count()
     db = django.db.connection.vendor
-    print(f"world: {world.name}, {npc_count:,} NPCs, {world.regions.count()} regions; database {db}; "
-          f"worker concurrency {args.concurrency}")
+    print(
+        f"world: {world.name}, {npc_count:,} NPCs, {world.regions.count()} regions; database {db}; "
+        f"worker concurrency {args.concurrency}"
+    )
 
     env = dict(os.environ)
     worker = start_worker(env, args.concurrency)
@@ -147,12 +178,16 @@ def main() -> None:
         wait_idle(app)
         naive_elapsed = time.perf_counter() - started
         naive_rate = len(ids) / naive_elapsed
-        print(f"  naive: {len(ids):,} NPCs × 4 systems = {4 * len(ids):,} tasks in {naive_elapsed:.1f} s "
-              f"(sending took {sent:.1f} s)")
+        print(
+            f"  naive: {len(ids):,} NPCs × 4 systems = {4 * len(ids):,} tasks in {naive_elapsed:.1f} s "
+            f"(sending took {sent:.1f} s)"
+        )
 
         print()
-        print(f"ours : {ours_rate:10,.0f} NPC-updates/s  (mean tick {sum(durations) / len(durations) * 1000:.0f} ms "
-              f"for {npc_count:,} NPCs)")
+        print(
+            f"ours : {ours_rate:10,.0f} NPC-updates/s  (mean tick {sum(durations) / len(durations) * 1000:.0f} ms "
+            f"for {npc_count:,} NPCs)"
+        )
         print(f"naive: {naive_rate:10,.0f} NPC-updates/s")
         print(f"ratio: {ours_rate / naive_rate:10,.1f} ×")
         try:

@@ -89,7 +89,9 @@ def _is_slug(value: Any) -> bool:
     return isinstance(value, str) and value != "" and slugify(value) == value
 
 
-def equipment_from_records(records: Any, *, path: str | Path = "equipment") -> tuple[list[CatalogueItem], list[str]]:
+def equipment_from_records(
+    records: Any, *, path: str | Path = "equipment"
+) -> tuple[list[CatalogueItem], list[str]]:
     """SRD equipment records -> (priced items, codes skipped because they cost nothing)."""
     if not isinstance(records, list):
         raise CatalogueError(NOT_A_LIST.format(path=path, kind=type(records).__name__))
@@ -104,7 +106,9 @@ def equipment_from_records(records: Any, *, path: str | Path = "equipment") -> t
         code = record.get("index", "?")
         for required in ("index", "name", "cost"):
             if required not in record:
-                raise CatalogueError(RECORD_MISSING_FIELD.format(path=path, number=number, code=code, field=required))
+                raise CatalogueError(
+                    RECORD_MISSING_FIELD.format(path=path, number=number, code=code, field=required)
+                )
         if not _is_slug(code):
             raise CatalogueError(BAD_INDEX.format(path=path, number=number, index=code))
         if code in seen:
@@ -116,7 +120,9 @@ def equipment_from_records(records: Any, *, path: str | Path = "equipment") -> t
         if not _is_whole(quantity) or quantity < 0 or coin not in COPPER_PER_COIN:
             raise CatalogueError(BAD_COST.format(path=path, number=number, code=code, cost=json.dumps(cost)))
         weight = record.get("weight")
-        if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0):
+        if weight is not None and (
+            isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0
+        ):
             raise CatalogueError(BAD_WEIGHT.format(path=path, number=number, code=code, weight=weight))
         price = price_in_copper(quantity=quantity, unit=coin)
         if price == 0:
@@ -157,7 +163,9 @@ def table_from_rows(
     for row in rows:
         for column in ("table", "goods", "unit", "cost_cp"):
             if not (row.get(column) or "").strip():
-                raise CatalogueError(TABLE_EMPTY_FIELD.format(path=path, line=row.get("_line", "?"), field=column))
+                raise CatalogueError(
+                    TABLE_EMPTY_FIELD.format(path=path, line=row.get("_line", "?"), field=column)
+                )
     names = [row["goods"].strip().lower() for row in rows]
     repeated = {name for name in names if names.count(name) > 1}
     items: list[CatalogueItem] = []
@@ -168,7 +176,9 @@ def table_from_rows(
         goods, unit, table = row["goods"].strip(), row["unit"].strip(), row["table"].strip()
         raw_cost = row["cost_cp"].strip()
         if not raw_cost.isdigit():
-            raise CatalogueError(TABLE_BAD_COST.format(path=path, line=line, goods=goods, value=row["cost_cp"]))
+            raise CatalogueError(
+                TABLE_BAD_COST.format(path=path, line=line, goods=goods, value=row["cost_cp"])
+            )
         code = slugify(goods)
         name = goods[:1].upper() + goods[1:]
         if goods.lower() in repeated:
@@ -177,7 +187,9 @@ def table_from_rows(
         if code in taken:
             code += COLLISION_SUFFIX
         if not code or code in codes or code in taken:
-            raise CatalogueError(TABLE_DUPLICATE_CODE.format(path=path, line=line, goods=goods, unit=unit, code=code))
+            raise CatalogueError(
+                TABLE_DUPLICATE_CODE.format(path=path, line=line, goods=goods, unit=unit, code=code)
+            )
         codes.add(code)
         price = int(raw_cost)
         if price == 0:
@@ -186,8 +198,14 @@ def table_from_rows(
         data = {key: value for key, value in row.items() if key != "_line"}
         items.append(
             CatalogueItem(
-                code=code, name=name, category=table, unit=unit, base_price=price,
-                weight=1.0 if unit == "1 lb" else None, source=SOURCE_SRD_TABLE, data=data,
+                code=code,
+                name=name,
+                category=table,
+                unit=unit,
+                base_price=price,
+                weight=1.0 if unit == "1 lb" else None,
+                source=SOURCE_SRD_TABLE,
+                data=data,
             )
         )
     return items, skipped
@@ -197,8 +215,14 @@ def extra_goods() -> list[CatalogueItem]:
     """The goods gmconsole adds because the SRD has none (economy.goods.EXTRA_GOODS)."""
     return [
         CatalogueItem(
-            code=code, name=name, category=EXTRA_GOODS_CATEGORY, unit=unit, base_price=price, weight=None,
-            source=SOURCE_GMCONSOLE, data={"name": name, "unit": unit, "cost_cp": price},
+            code=code,
+            name=name,
+            category=EXTRA_GOODS_CATEGORY,
+            unit=unit,
+            base_price=price,
+            weight=None,
+            source=SOURCE_GMCONSOLE,
+            data={"name": name, "unit": unit, "cost_cp": price},
         )
         for code, (name, unit, price) in EXTRA_GOODS.items()
     ]
@@ -225,11 +249,15 @@ def read_equipment(path: str | Path) -> tuple[list[CatalogueItem], list[str]]:
     try:
         records = json.loads(_read_text(path))
     except json.JSONDecodeError as exc:
-        raise CatalogueError(NOT_JSON.format(path=path, line=exc.lineno, column=exc.colno, reason=exc.msg)) from exc
+        raise CatalogueError(
+            NOT_JSON.format(path=path, line=exc.lineno, column=exc.colno, reason=exc.msg)
+        ) from exc
     return equipment_from_records(records, path=path)
 
 
-def read_table(path: str | Path, *, taken: frozenset[str] = frozenset()) -> tuple[list[CatalogueItem], list[str]]:
+def read_table(
+    path: str | Path, *, taken: frozenset[str] = frozenset()
+) -> tuple[list[CatalogueItem], list[str]]:
     path = Path(path)
     reader = csv.DictReader(_read_text(path).splitlines())
     missing = [column for column in TABLE_COLUMNS if column not in (reader.fieldnames or [])]
@@ -239,7 +267,9 @@ def read_table(path: str | Path, *, taken: frozenset[str] = frozenset()) -> tupl
     for row in reader:
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue  # a blank line
-        rows.append({**{key: value for key, value in row.items() if key in TABLE_COLUMNS}, "_line": reader.line_num})
+        rows.append(
+            {**{key: value for key, value in row.items() if key in TABLE_COLUMNS}, "_line": reader.line_num}
+        )
     return table_from_rows(rows, path=path, taken=taken)
 
 
@@ -253,4 +283,6 @@ def load_catalogue(
     items = equipment + table
     known = {item.code for item in items} | set(skipped_equipment) | set(skipped_table)
     items += [item for item in extra_goods() if item.code not in known]
-    return Catalogue(items=[with_food(item) for item in items], skipped_free=skipped_equipment + skipped_table)
+    return Catalogue(
+        items=[with_food(item) for item in items], skipped_free=skipped_equipment + skipped_table
+    )

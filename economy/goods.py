@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 
 # Goods every market stocks. Order is the console's display order.
 MARKET_GOODS: tuple[str, ...] = (
-    "bread", "wheat", "flour", "cheese", "meat", "fish", "ale-mug", "iron", "hammer",
+    "bread",
+    "wheat",
+    "flour",
+    "cheese",
+    "meat",
+    "fish",
+    "ale-mug",
+    "iron",
+    "hammer",
 )
 
 # Hunger restored by eating one unit.

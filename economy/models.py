@@ -25,7 +25,9 @@ class Item(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.CheckConstraint(condition=Q(base_price__gte=1), name="item_base_price_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(base_price__gte=1), name="item_base_price_positive")
+        ]
 
     def __str__(self) -> str:
         return self.name

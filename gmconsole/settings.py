@@ -126,7 +126,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # Publishing gives up within about a second when the broker is down, so a button or an API
 # call answers with a clear error instead of hanging.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_CACHE_BACKEND = "default"
 CELERY_RESULT_EXTENDED = True

@@ -62,8 +62,13 @@ def npc_decide(*, npc_id: int, world_state: dict | None = None) -> dict:
     scheduled = npc_sim.routine_activity(npc.profession, hour, npc.id)
     scores = npc_sim.utility_scores(npc.needs, scheduled, npc.purse)
     choice = npc_sim.choose_activity(npc.needs, scheduled, npc.purse)
-    return {"npc": npc_id, "hour": hour, "scheduled": scheduled, "choice": choice,
-            "scores": {k: round(v, 3) for k, v in scores.items()}}
+    return {
+        "npc": npc_id,
+        "hour": hour,
+        "scheduled": scheduled,
+        "choice": choice,
+        "scores": {k: round(v, 3) for k, v in scores.items()},
+    }
 
 
 def _with_market(npc_id: int, action) -> tuple[sim.NpcState, sim.HourStats]:
@@ -86,7 +91,9 @@ def npc_routine_execute(*, npc_id: int, routine_step: int) -> dict:
     def step(npc, book, stats):
         # A targeted step sits outside the tick's bookkeeping: it leaves last_tick as it was.
         last_tick = npc.last_tick
-        sim.npc_hour(npc, hour=routine_step, tick=last_tick + 1, book=book, safety_level=_safety(npc), stats=stats)
+        sim.npc_hour(
+            npc, hour=routine_step, tick=last_tick + 1, book=book, safety_level=_safety(npc), stats=stats
+        )
         npc.last_tick = last_tick
 
     npc, stats = _with_market(npc_id, step)
@@ -96,7 +103,12 @@ def npc_routine_execute(*, npc_id: int, routine_step: int) -> dict:
 def npc_produce(*, npc_id: int) -> dict:
     """One hour of this NPC's work (production or wages)."""
     npc, stats = _with_market(npc_id, lambda npc, book, stats: sim.work(npc, book, 0, stats))
-    return {"npc": npc_id, "produced": dict(stats.produced), "idle": dict(stats.idle_reasons), "purse": npc.purse}
+    return {
+        "npc": npc_id,
+        "produced": dict(stats.produced),
+        "idle": dict(stats.idle_reasons),
+        "purse": npc.purse,
+    }
 
 
 def npc_consume(*, npc_id: int) -> dict:
@@ -127,7 +139,9 @@ def npc_observe(*, npc_id: int) -> dict:
         npc = _locked_npc(npc_id)
         safety = _safety(npc)
         observations = settlement_observations(settlement_id=npc.settlement_id, safety=safety)
-        npc.safety = npc_sim.clamp(npc.safety + round((safety - npc.safety) * npc_sim.SAFETY_PULL_PERCENT / 100))
+        npc.safety = npc_sim.clamp(
+            npc.safety + round((safety - npc.safety) * npc_sim.SAFETY_PULL_PERCENT / 100)
+        )
         npc_states_save([npc])
     return {"npc": npc_id, "observations": observations, "safety": npc.safety}
 
@@ -147,6 +161,7 @@ def character_observe(*, character_id: int) -> dict:
 
 
 # --- dispatch: services queue the named tasks and return the task id ----------------------
+
 
 def npc_action_dispatch(*, npc: Npc, action: str, **kwargs) -> str:
     """Queue one of the per-NPC tasks after commit; returns its task id."""

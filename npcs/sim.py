@@ -38,26 +38,91 @@ def _day(*blocks: tuple[int, int, str]) -> tuple[str, ...]:
     return tuple(hours)
 
 
-_FIELD_DAY = _day((0, 4, SLEEP), (21, 23, SLEEP), (5, 5, EAT), (6, 11, WORK), (12, 12, EAT),
-                  (13, 17, WORK), (18, 18, EAT), (19, 20, SOCIALISE))
-_CRAFT_DAY = _day((0, 5, SLEEP), (22, 23, SLEEP), (6, 6, EAT), (7, 12, WORK), (13, 13, EAT),
-                  (14, 18, WORK), (19, 19, EAT), (20, 21, SOCIALISE))
-_BAKER_DAY = _day((20, 23, SLEEP), (0, 1, SLEEP), (2, 8, WORK), (9, 9, EAT), (10, 12, WORK),
-                  (13, 13, EAT), (14, 16, SOCIALISE), (17, 17, EAT))
-_INN_DAY = _day((2, 9, SLEEP), (10, 10, EAT), (11, 12, SOCIALISE), (13, 13, EAT), (14, 19, WORK),
-                (20, 20, EAT), (21, 1, WORK))
-_DAY_WATCH = _day((0, 5, SLEEP), (22, 23, SLEEP), (6, 6, EAT), (7, 12, WORK), (13, 13, EAT),
-                  (14, 18, WORK), (19, 19, EAT), (20, 21, SOCIALISE))
-_NIGHT_WATCH = _day((8, 15, SLEEP), (16, 16, SOCIALISE), (17, 17, EAT), (18, 23, WORK), (0, 0, EAT),
-                    (1, 6, WORK), (7, 7, SOCIALISE))
-_PRIEST_DAY = _day((0, 4, SLEEP), (21, 23, SLEEP), (5, 7, WORK), (8, 8, EAT), (9, 12, WORK),
-                   (13, 13, EAT), (14, 16, SOCIALISE), (17, 19, WORK), (20, 20, EAT))
+_FIELD_DAY = _day(
+    (0, 4, SLEEP),
+    (21, 23, SLEEP),
+    (5, 5, EAT),
+    (6, 11, WORK),
+    (12, 12, EAT),
+    (13, 17, WORK),
+    (18, 18, EAT),
+    (19, 20, SOCIALISE),
+)
+_CRAFT_DAY = _day(
+    (0, 5, SLEEP),
+    (22, 23, SLEEP),
+    (6, 6, EAT),
+    (7, 12, WORK),
+    (13, 13, EAT),
+    (14, 18, WORK),
+    (19, 19, EAT),
+    (20, 21, SOCIALISE),
+)
+_BAKER_DAY = _day(
+    (20, 23, SLEEP),
+    (0, 1, SLEEP),
+    (2, 8, WORK),
+    (9, 9, EAT),
+    (10, 12, WORK),
+    (13, 13, EAT),
+    (14, 16, SOCIALISE),
+    (17, 17, EAT),
+)
+_INN_DAY = _day(
+    (2, 9, SLEEP),
+    (10, 10, EAT),
+    (11, 12, SOCIALISE),
+    (13, 13, EAT),
+    (14, 19, WORK),
+    (20, 20, EAT),
+    (21, 1, WORK),
+)
+_DAY_WATCH = _day(
+    (0, 5, SLEEP),
+    (22, 23, SLEEP),
+    (6, 6, EAT),
+    (7, 12, WORK),
+    (13, 13, EAT),
+    (14, 18, WORK),
+    (19, 19, EAT),
+    (20, 21, SOCIALISE),
+)
+_NIGHT_WATCH = _day(
+    (8, 15, SLEEP),
+    (16, 16, SOCIALISE),
+    (17, 17, EAT),
+    (18, 23, WORK),
+    (0, 0, EAT),
+    (1, 6, WORK),
+    (7, 7, SOCIALISE),
+)
+_PRIEST_DAY = _day(
+    (0, 4, SLEEP),
+    (21, 23, SLEEP),
+    (5, 7, WORK),
+    (8, 8, EAT),
+    (9, 12, WORK),
+    (13, 13, EAT),
+    (14, 16, SOCIALISE),
+    (17, 19, WORK),
+    (20, 20, EAT),
+)
 
 ROUTINES: dict[str, tuple[str, ...]] = {
-    "farmer": _FIELD_DAY, "herder": _FIELD_DAY, "hunter": _FIELD_DAY, "fisher": _FIELD_DAY,
-    "miner": _FIELD_DAY, "labourer": _FIELD_DAY,
-    "miller": _CRAFT_DAY, "brewer": _CRAFT_DAY, "smith": _CRAFT_DAY, "merchant": _CRAFT_DAY,
-    "baker": _BAKER_DAY, "innkeeper": _INN_DAY, "priest": _PRIEST_DAY, "guard": _DAY_WATCH,
+    "farmer": _FIELD_DAY,
+    "herder": _FIELD_DAY,
+    "hunter": _FIELD_DAY,
+    "fisher": _FIELD_DAY,
+    "miner": _FIELD_DAY,
+    "labourer": _FIELD_DAY,
+    "miller": _CRAFT_DAY,
+    "brewer": _CRAFT_DAY,
+    "smith": _CRAFT_DAY,
+    "merchant": _CRAFT_DAY,
+    "baker": _BAKER_DAY,
+    "innkeeper": _INN_DAY,
+    "priest": _PRIEST_DAY,
+    "guard": _DAY_WATCH,
 }
 
 

@@ -72,7 +72,11 @@ def _spawn(args: list[str], name: str, db_url: str, broker: str) -> tuple[subpro
     log = open(log_path, "wb")  # noqa: SIM115 - the child owns it
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "gmconsole", *args],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     return proc, log_path
 
@@ -92,9 +96,20 @@ def celery_beat_process(celery_worker_process, django_db_blocker, broker_url, tm
     with django_db_blocker.unblock():
         db_url = _database_url_for_worker()
     proc, log_path = _spawn(
-        ["beat", "-S", "django_celery_beat.schedulers:DatabaseScheduler", "--max-interval", "1",
-         "--pidfile", str(tmp_path / "beat.pid"), "--loglevel", "INFO"],
-        "beat", db_url, broker_url,
+        [
+            "beat",
+            "-S",
+            "django_celery_beat.schedulers:DatabaseScheduler",
+            "--max-interval",
+            "1",
+            "--pidfile",
+            str(tmp_path / "beat.pid"),
+            "--loglevel",
+            "INFO",
+        ],
+        "beat",
+        db_url,
+        broker_url,
     )
     yield proc
     _stop(proc)
@@ -111,9 +126,22 @@ def celery_worker_process(django_db_setup, django_db_blocker, broker_url):
     # Purge leftovers of earlier runs so the worker only sees this session's messages.
     celery_app.control.purge()
     proc, log_path = _spawn(
-        ["worker", "-Q", "sim,llm,default", "-c", "2", "--loglevel", "INFO",
-         "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
-        "worker", db_url, broker_url,
+        [
+            "worker",
+            "-Q",
+            "sim,llm,default",
+            "-c",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        "worker",
+        db_url,
+        broker_url,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

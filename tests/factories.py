@@ -63,7 +63,9 @@ def make_item(**kw) -> Item:
     return Item.objects.get_or_create(code=kw["code"], defaults=kw)[0]
 
 
-def make_market(*, settlement: Settlement, cash: int = 10_000, stocks: dict[Item, tuple[int, int]] | None = None):
+def make_market(
+    *, settlement: Settlement, cash: int = 10_000, stocks: dict[Item, tuple[int, int]] | None = None
+):
     market = Market.objects.create(
         world=settlement.world, settlement=settlement, region=settlement.region, cash=cash
     )

@@ -12,7 +12,9 @@ def test_bulk_update_values_writes_only_the_given_rows_and_fields(monkeypatch):
     town = make_settlement(region=make_region(world=make_world()))
     npcs = [make_npc(settlement=town, hunger=50, purse=10, activity="idle") for _ in range(5)]
 
-    written = bulk_update_values(Npc, ["hunger", "activity"], [(n.pk, 10 + i, "work") for i, n in enumerate(npcs[:4])])
+    written = bulk_update_values(
+        Npc, ["hunger", "activity"], [(n.pk, 10 + i, "work") for i, n in enumerate(npcs[:4])]
+    )
 
     assert written == 4
     rows = list(Npc.objects.order_by("id").values_list("hunger", "activity", "purse"))

@@ -136,7 +136,11 @@ def _settlements_for(user) -> QuerySet[Settlement]:
 def world_overview(request):
     """The worlds you play in: clock, population, settlements and factions."""
     settlements = (
-        Settlement.objects.filter(world=OuterRef("pk")).order_by().values("world").annotate(n=Count("pk")).values("n")
+        Settlement.objects.filter(world=OuterRef("pk"))
+        .order_by()
+        .values("world")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     return (
         World.objects.filter(pk__in=player_world_ids(request.auth))

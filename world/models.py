@@ -21,7 +21,9 @@ class World(models.Model):
     people_per_npc = models.PositiveIntegerField(default=100)
     current_tick = models.PositiveIntegerField(default=0)
     hours_per_tick = models.PositiveSmallIntegerField(default=1)
-    ticks_skipped = models.PositiveIntegerField(default=0, help_text="Scheduled ticks skipped because one was running")
+    ticks_skipped = models.PositiveIntegerField(
+        default=0, help_text="Scheduled ticks skipped because one was running"
+    )
     last_skipped_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -135,7 +137,9 @@ class Settlement(models.Model):
     source_id = models.PositiveIntegerField()
     cell = models.PositiveIntegerField(default=0)
     name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=40, blank=True, help_text="Azgaar burg type: Generic, Naval, Hunting...")
+    kind = models.CharField(
+        max_length=40, blank=True, help_text="Azgaar burg type: Generic, Naval, Hunting..."
+    )
     culture = models.CharField(max_length=100, blank=True)
     x = models.FloatField()
     y = models.FloatField()

@@ -12,7 +12,11 @@ from world.models import Settlement, World
 def world_summary_line(*, world: World) -> str:
     npcs = Npc.objects.filter(world=world, is_alive=True)
     needs = npcs.aggregate(
-        n=Count("id"), hunger=Avg("hunger"), rest=Avg("rest"), social=Avg("social"), safety=Avg("safety"),
+        n=Count("id"),
+        hunger=Avg("hunger"),
+        rest=Avg("rest"),
+        social=Avg("social"),
+        safety=Avg("safety"),
         purses=Sum("purse"),
     )
     doing = dict(npcs.values_list("activity").annotate(c=Count("id")).values_list("activity", "c"))
@@ -28,7 +32,8 @@ def world_summary_line(*, world: World) -> str:
     hour = (world.current_tick * world.hours_per_tick) % 24
     lines = [
         f"{world.name}: tick {world.current_tick} (day {day}, {hour:02d}:00), {needs['n'] or 0:,} NPCs",
-        "  needs (avg): " + ", ".join(f"{k} {needs[k] or 0:.0f}" for k in ("hunger", "rest", "social", "safety")),
+        "  needs (avg): "
+        + ", ".join(f"{k} {needs[k] or 0:.0f}" for k in ("hunger", "rest", "social", "safety")),
         "  doing: " + ", ".join(f"{v:,} {k}" for k, v in sorted(doing.items(), key=lambda kv: -kv[1])),
         "  prices (avg cp): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(prices.items())),
         f"  money: purses {needs['purses'] or 0:,} cp, markets {cash:,} cp, treasuries {treasury:,} cp, "

@@ -37,7 +37,12 @@ class NpcState:
         return Needs(self.hunger, self.rest, self.social, self.safety)
 
     def set_needs(self, needs: Needs) -> None:
-        self.hunger, self.rest, self.social, self.safety = needs.hunger, needs.rest, needs.social, needs.safety
+        self.hunger, self.rest, self.social, self.safety = (
+            needs.hunger,
+            needs.rest,
+            needs.social,
+            needs.safety,
+        )
 
 
 @dataclass(slots=True)
@@ -164,7 +169,13 @@ def socialise(npc: NpcState, book: market.MarketBook | None, stats: HourStats) -
 
 
 def npc_hour(
-    npc: NpcState, *, hour: int, tick: int, book: market.MarketBook | None, safety_level: int, stats: HourStats
+    npc: NpcState,
+    *,
+    hour: int,
+    tick: int,
+    book: market.MarketBook | None,
+    safety_level: int,
+    stats: HourStats,
 ) -> bool:
     """Apply one hour to one NPC. Returns False when this tick was already applied to it."""
     if npc.last_tick >= tick:

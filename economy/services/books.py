@@ -28,7 +28,9 @@ class LoadedBooks:
     treasury_only: dict[int, int] = field(default_factory=dict)  # settlements without a market
 
 
-def books_load(*, region_id: int | None = None, settlement_ids: list[int] | None = None, lock: bool = False) -> LoadedBooks:
+def books_load(
+    *, region_id: int | None = None, settlement_ids: list[int] | None = None, lock: bool = False
+) -> LoadedBooks:
     """Read markets, stocks and treasuries of a region or of some settlements (3 queries)."""
     where = Q(region_id=region_id) if region_id is not None else Q(id__in=settlement_ids or [])
     settlements = Settlement.objects.filter(where)
@@ -48,13 +50,26 @@ def books_load(*, region_id: int | None = None, settlement_ids: list[int] | None
     if lock:
         stocks = stocks.select_for_update().order_by("id")
     for stock_id, market_id, code, base, quantity, price, prev, target, demand, supply in stocks.values_list(
-        "id", "market_id", "item__code", "item__base_price", "quantity", "price", "prev_price", "target",
-        "demand", "supply",
+        "id",
+        "market_id",
+        "item__code",
+        "item__base_price",
+        "quantity",
+        "price",
+        "prev_price",
+        "target",
+        "demand",
+        "supply",
     ):
         settlement_id = by_market[market_id]
         loaded.books[settlement_id].stocks[code] = Stock(
-            quantity=quantity, price=price, base_price=base, target=target, prev_price=prev,
-            demand=demand, supply=supply,
+            quantity=quantity,
+            price=price,
+            base_price=base,
+            target=target,
+            prev_price=prev,
+            demand=demand,
+            supply=supply,
         )
         loaded.stock_ids[(settlement_id, code)] = stock_id
     return loaded
@@ -67,5 +82,7 @@ def books_save(loaded: LoadedBooks) -> None:
         s = loaded.books[settlement_id].stocks[code]
         stocks.append((stock_id, s.quantity, s.price, s.prev_price, s.demand, s.supply))
     bulk_update_values(MarketStock, STOCK_WRITE_FIELDS, stocks)
-    bulk_update_values(Market, ["cash"], [(mid, loaded.books[sid].cash) for sid, mid in loaded.market_ids.items()])
+    bulk_update_values(
+        Market, ["cash"], [(mid, loaded.books[sid].cash) for sid, mid in loaded.market_ids.items()]
+    )
     bulk_update_values(Settlement, ["treasury"], [(sid, book.treasury) for sid, book in loaded.books.items()])

@@ -22,7 +22,15 @@ ITEM_INVALID = "item {code!r} is invalid: {errors}"
 
 # Every Item field the catalogue owns; `code` is the key.
 ITEM_FIELDS: tuple[str, ...] = (
-    "name", "category", "unit", "base_price", "weight", "source", "is_food", "nourishment", "data",
+    "name",
+    "category",
+    "unit",
+    "base_price",
+    "weight",
+    "source",
+    "is_food",
+    "nourishment",
+    "data",
 )
 
 
@@ -66,12 +74,18 @@ def items_import(
         for row in Item.objects.filter(code__in=[item.code for item in wanted]).values("code", *ITEM_FIELDS)
     }
     to_write = [
-        item for item in wanted if existing.get(item.code) != tuple(getattr(item, name) for name in ITEM_FIELDS)
+        item
+        for item in wanted
+        if existing.get(item.code) != tuple(getattr(item, name) for name in ITEM_FIELDS)
     ]
     if to_write:
         # An upsert keyed by code, so a concurrent import cannot trip the unique constraint.
         Item.objects.bulk_create(
-            to_write, batch_size=200, update_conflicts=True, unique_fields=["code"], update_fields=list(ITEM_FIELDS)
+            to_write,
+            batch_size=200,
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=list(ITEM_FIELDS),
         )
     created = sum(1 for item in to_write if item.code not in existing)
     return ImportCounts(

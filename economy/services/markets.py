@@ -44,7 +44,12 @@ def markets_open(*, world: World) -> int:
             price = items[code].base_price
             stocks.append(
                 MarketStock(
-                    market=market, item=items[code], quantity=target, target=target, price=price, prev_price=price
+                    market=market,
+                    item=items[code],
+                    quantity=target,
+                    target=target,
+                    price=price,
+                    prev_price=price,
                 )
             )
     MarketStock.objects.bulk_create(stocks, batch_size=500)

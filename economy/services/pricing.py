@@ -20,19 +20,30 @@ class StockNotFound(LookupError):
 def market_price_update(*, market_id: int, item_id: int) -> dict:
     """Move one price by last tick's demand and supply (the same rule the tick applies)."""
     stock = (
-        MarketStock.objects.select_for_update().select_related("item")
-        .filter(market_id=market_id, item_id=item_id).first()
+        MarketStock.objects.select_for_update()
+        .select_related("item")
+        .filter(market_id=market_id, item_id=item_id)
+        .first()
     )
     if stock is None:
         raise StockNotFound(STOCK_NOT_FOUND.format(market_id=market_id, item_id=item_id))
     stock.prev_price = stock.price
     stock.price = next_price(
-        price=stock.price, base_price=stock.item.base_price, demand=stock.demand, supply=stock.supply,
-        quantity=stock.quantity, target=stock.target,
+        price=stock.price,
+        base_price=stock.item.base_price,
+        demand=stock.demand,
+        supply=stock.supply,
+        quantity=stock.quantity,
+        target=stock.target,
     )
     stock.full_clean()
     stock.save(update_fields=["price", "prev_price"])
-    return {"market": market_id, "item": stock.item.code, "price": stock.price, "prev_price": stock.prev_price}
+    return {
+        "market": market_id,
+        "item": stock.item.code,
+        "price": stock.price,
+        "prev_price": stock.prev_price,
+    }
 
 
 def economy_global_tick(*, world_id: int | None = None) -> dict:

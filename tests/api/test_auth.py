@@ -39,7 +39,11 @@ def test_the_route_list_covers_every_operation_of_the_api():
         ("post", f"{PREFIX}/me/look-around"),
         ("get", f"{PREFIX}/tasks/{{task_id}}"),
     }
-    assert all(op.get("security") == [{"PlayerTokenAuth": []}] for ops in schema["paths"].values() for op in ops.values())
+    assert all(
+        op.get("security") == [{"PlayerTokenAuth": []}]
+        for ops in schema["paths"].values()
+        for op in ops.values()
+    )
 
 
 @pytest.mark.parametrize("index", range(7))
@@ -103,7 +107,12 @@ def test_last_use_is_written_at_most_once_a_minute(client, player):
 def test_token_create_stores_only_the_hash_and_returns_the_key_once(player):
     token, raw = api_token_create(user=player.user, name="laptop")
 
-    assert (token.name, token.key_hash, token.prefix, token.revoked) == ("laptop", token_hash(raw), raw[:8], False)
+    assert (token.name, token.key_hash, token.prefix, token.revoked) == (
+        "laptop",
+        token_hash(raw),
+        raw[:8],
+        False,
+    )
     assert raw not in {t.key_hash for t in ApiToken.objects.all()}
     assert ApiToken.objects.filter(user=player.user).count() == 2
 

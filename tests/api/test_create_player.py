@@ -46,7 +46,8 @@ def test_creates_user_character_and_a_token_that_works(client, town):
     assert [(c["name"], c["settlement"]["name"]) for c in me["characters"]] == [("Bea Stone", "Brightwater")]
     entry = ChronicleEntry.objects.get(world=town.world, settlement=town)
     assert (entry.tick, entry.text) == (
-        5, PLAYER_ARRIVED.format(character="Bea Stone", username="bea", settlement="Brightwater"),
+        5,
+        PLAYER_ARRIVED.format(character="Bea Stone", username="bea", settlement="Brightwater"),
     )
 
 

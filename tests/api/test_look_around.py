@@ -11,7 +11,9 @@ from tests.factories import make_region, make_settlement, make_world
 
 
 @pytest.mark.django_db
-def test_dispatch_answers_202_with_a_status_url_after_commit(client, player, django_capture_on_commit_callbacks):
+def test_dispatch_answers_202_with_a_status_url_after_commit(
+    client, player, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post("/api/v1/me/look-around", **player.headers)
 
@@ -53,7 +55,10 @@ def test_broker_down_is_503_not_500(client, player, dead_broker):
 def test_a_player_in_several_worlds_must_say_which(client, player):
     zeth = make_world(slug="zeth")
     PlayerCharacter.objects.create(
-        world=zeth, owner=player.user, settlement=make_settlement(region=make_region(world=zeth)), name="Ana II"
+        world=zeth,
+        owner=player.user,
+        settlement=make_settlement(region=make_region(world=zeth)),
+        name="Ana II",
     )
 
     unsure = client.post("/api/v1/me/look-around", **player.headers)
@@ -62,4 +67,7 @@ def test_a_player_in_several_worlds_must_say_which(client, player):
 
     assert (unsure.status_code, unsure.json()) == (400, {"detail": WHICH_WORLD.format(worlds="mones, zeth")})
     assert chosen.status_code == 202
-    assert (unknown.status_code, unknown.json()) == (404, {"detail": NO_CHARACTER_IN_WORLD.format(world="nowhere")})
+    assert (unknown.status_code, unknown.json()) == (
+        404,
+        {"detail": NO_CHARACTER_IN_WORLD.format(world="nowhere")},
+    )

@@ -77,8 +77,12 @@ def test_task_status_reads_the_result_row(client, player):
 def test_task_status_of_a_failed_task_shows_the_error(client, player):
     error = {"exc_type": "ValueError", "exc_message": ["no such market"], "exc_module": "builtins"}
     row = TaskResult.objects.create(
-        task_id=str(uuid.uuid4()), task_name="npcs.observe", status="FAILURE",
-        result=json.dumps(error), content_type="application/json", content_encoding="utf-8",
+        task_id=str(uuid.uuid4()),
+        task_name="npcs.observe",
+        status="FAILURE",
+        result=json.dumps(error),
+        content_type="application/json",
+        content_encoding="utf-8",
         traceback="Traceback (most recent call last): ...",
     )
 
@@ -95,7 +99,12 @@ def test_unknown_task_is_pending(client, player):
 
     assert response.status_code == 200
     assert response.json() == {
-        "id": task_id, "state": "PENDING", "name": None, "result": None, "date_created": None, "date_done": None,
+        "id": task_id,
+        "state": "PENDING",
+        "name": None,
+        "result": None,
+        "date_created": None,
+        "date_done": None,
     }
 
 

@@ -47,14 +47,18 @@ def test_world_overview_matches_the_database(client, player):
 def test_world_overview_lists_each_world_the_player_plays_in(client, player):
     second = make_world(name="Zeth", slug="zeth")
     PlayerCharacter.objects.create(
-        world=second, owner=player.user, settlement=make_settlement(region=make_region(world=second)), name="Ana II"
+        world=second,
+        owner=player.user,
+        settlement=make_settlement(region=make_region(world=second)),
+        name="Ana II",
     )
     make_world(name="Aaa unplayed", slug="aaa")
 
     response = client.get("/api/v1/world", **player.headers)
 
     assert [(w["slug"], w["population"], w["settlements"]) for w in response.json()] == [
-        ("mones", 0, 1), ("zeth", 0, 1),
+        ("mones", 0, 1),
+        ("zeth", 0, 1),
     ]
 
 
@@ -126,7 +130,12 @@ def test_settlement_detail(client, player, towns):
 
     body = client.get(f"/api/v1/settlements/{town.pk}", **player.headers).json()
 
-    assert (body["name"], body["npcs"], body["has_market"], body["population"]) == ("Brightwater", 1, True, 4200)
+    assert (body["name"], body["npcs"], body["has_market"], body["population"]) == (
+        "Brightwater",
+        1,
+        True,
+        4200,
+    )
     assert client.get(f"/api/v1/settlements/{towns[1].pk}", **player.headers).json()["has_market"] is False
 
 
@@ -143,4 +152,7 @@ def test_a_player_without_characters_sees_no_world(client, player):
     _, key = api_token_create(user=make_user())
 
     assert client.get("/api/v1/world", HTTP_AUTHORIZATION=f"Bearer {key}").json() == []
-    assert client.get("/api/v1/settlements", HTTP_AUTHORIZATION=f"Bearer {key}").json() == {"items": [], "count": 0}
+    assert client.get("/api/v1/settlements", HTTP_AUTHORIZATION=f"Bearer {key}").json() == {
+        "items": [],
+        "count": 0,
+    }

@@ -26,7 +26,13 @@ from economy.services.catalogue import items_import
 from tests.factories import make_npc, make_region, make_settlement, make_world
 
 FREE_SRD_ITEMS = [
-    "alms-box", "block-of-incense", "censer", "little-bag-of-sand", "small-knife", "string-10-feet", "vestments",
+    "alms-box",
+    "block-of-incense",
+    "censer",
+    "little-bag-of-sand",
+    "small-knife",
+    "string-10-feet",
+    "vestments",
 ]
 
 
@@ -46,10 +52,19 @@ def write_table(path: Path, text: str) -> Path:
 
 
 EQUIPMENT = [
-    {"index": "iron", "name": "Iron Pot", "equipment_category": {"name": "Adventuring Gear"},
-     "cost": {"quantity": 2, "unit": "ep"}, "weight": 10},
-    {"index": "crown", "name": "Crown", "equipment_category": {"name": "Adventuring Gear"},
-     "cost": {"quantity": 3, "unit": "pp"}},
+    {
+        "index": "iron",
+        "name": "Iron Pot",
+        "equipment_category": {"name": "Adventuring Gear"},
+        "cost": {"quantity": 2, "unit": "ep"},
+        "weight": 10,
+    },
+    {
+        "index": "crown",
+        "name": "Crown",
+        "equipment_category": {"name": "Adventuring Gear"},
+        "cost": {"quantity": 3, "unit": "pp"},
+    },
     {"index": "pebble", "name": "Pebble", "cost": {"quantity": 0, "unit": "cp"}, "weight": 0.25},
 ]
 TABLE = "table,goods,unit,cost_cp\ntrade goods,iron,1 lb,10\nfood,ale,1 gallon,20\nfood,ale,1 mug,4\n"
@@ -57,9 +72,18 @@ TABLE = "table,goods,unit,cost_cp\ntrade goods,iron,1 lb,10\nfood,ale,1 gallon,2
 
 # --- pure parsing ---------------------------------------------------------------
 
-@pytest.mark.parametrize(("quantity", "unit", "copper"), [
-    (7, "cp", 7), (3, "sp", 30), (2, "ep", 100), (5, "gp", 500), (2, "pp", 2000), (0, "gp", 0),
-])
+
+@pytest.mark.parametrize(
+    ("quantity", "unit", "copper"),
+    [
+        (7, "cp", 7),
+        (3, "sp", 30),
+        (2, "ep", 100),
+        (5, "gp", 500),
+        (2, "pp", 2000),
+        (0, "gp", 0),
+    ],
+)
 def test_price_in_copper_converts_every_coin(quantity, unit, copper):
     assert price_in_copper(quantity=quantity, unit=unit) == copper
 
@@ -85,7 +109,11 @@ def test_shipped_catalogue_keeps_prices_units_weights_and_categories(shipped):
 
     hammer = items["hammer"]
     assert (hammer.name, hammer.base_price, hammer.unit, hammer.weight, hammer.category) == (
-        "Hammer", 100, "1", 3.0, "Adventuring Gear",
+        "Hammer",
+        100,
+        "1",
+        3.0,
+        "Adventuring Gear",
     )
     assert hammer.data["url"] == "/api/2014/equipment/hammer"
     assert (items["rations-1-day"].base_price, items["rations-1-day"].weight) == (50, 2.0)
@@ -93,13 +121,22 @@ def test_shipped_catalogue_keeps_prices_units_weights_and_categories(shipped):
     assert items["club"].base_price == 10  # 1 sp
     assert items["horse-riding"].weight is None
     assert (items["ale-gallon"].name, items["ale-gallon"].base_price, items["ale-gallon"].unit) == (
-        "Ale (1 gallon)", 20, "1 gallon",
+        "Ale (1 gallon)",
+        20,
+        "1 gallon",
     )
     assert (items["ale-mug"].name, items["ale-mug"].base_price) == ("Ale (1 mug)", 4)
-    assert (items["wheat"].category, items["wheat"].unit, items["wheat"].weight) == ("trade goods", "1 lb", 1.0)
+    assert (items["wheat"].category, items["wheat"].unit, items["wheat"].weight) == (
+        "trade goods",
+        "1 lb",
+        1.0,
+    )
     assert items["ships-passage"].base_price == 10
     assert items["wine-common"].data == {
-        "table": "food drink lodging", "goods": "wine (common)", "unit": "1 pitcher", "cost_cp": "20",
+        "table": "food drink lodging",
+        "goods": "wine (common)",
+        "unit": "1 pitcher",
+        "cost_cp": "20",
     }
     assert (items["fish"].source, items["fish"].base_price, items["fish"].unit) == ("gmconsole", 3, "1 fish")
 
@@ -110,7 +147,11 @@ def test_foods_are_marked_with_their_nourishment(shipped):
     items = {item.code: item for item in load_catalogue(equipment_path=equipment, table_path=table).items}
 
     assert {code: items[code].nourishment for code in items if items[code].is_food} == {
-        "bread": 30, "cheese": 35, "fish": 30, "meat": 50, "wheat": 20,
+        "bread": 30,
+        "cheese": 35,
+        "fish": 30,
+        "meat": 50,
+        "wheat": 20,
     }
     assert items["ale-mug"].is_food is False
 
@@ -122,7 +163,11 @@ def test_table_rows_colliding_with_equipment_get_a_suffix_and_repeats_get_their_
     result = load_catalogue(equipment_path=equipment, table_path=table)
 
     items = {item.code: item for item in result.items}
-    assert (items["iron"].name, items["iron"].base_price, items["iron"].source) == ("Iron Pot", 100, "srd-equipment")
+    assert (items["iron"].name, items["iron"].base_price, items["iron"].source) == (
+        "Iron Pot",
+        100,
+        "srd-equipment",
+    )
     assert (items["iron-goods"].name, items["iron-goods"].base_price) == ("Iron", 10)
     assert items["crown"].base_price == 3000
     assert {"ale-gallon", "ale-mug"} <= set(items)
@@ -187,7 +232,9 @@ def test_table_without_its_columns_is_rejected(tmp_path, shipped):
 
 
 def test_table_cost_that_is_not_whole_copper_is_rejected(tmp_path, shipped):
-    bad = write_table(tmp_path / "t.csv", "table,goods,unit,cost_cp\ntrade goods,wheat,1 lb,1\ntrade goods,salt,1 lb,0.5\n")
+    bad = write_table(
+        tmp_path / "t.csv", "table,goods,unit,cost_cp\ntrade goods,wheat,1 lb,1\ntrade goods,salt,1 lb,0.5\n"
+    )
 
     with pytest.raises(CatalogueError) as exc:
         load_catalogue(equipment_path=shipped[0], table_path=bad)
@@ -196,6 +243,7 @@ def test_table_cost_that_is_not_whole_copper_is_rejected(tmp_path, shipped):
 
 
 # --- the import service ---------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_import_creates_every_item_with_its_price(shipped):
@@ -208,9 +256,19 @@ def test_import_creates_every_item_with_its_price(shipped):
     assert Item.objects.filter(source=Item.Source.SRD_EQUIPMENT).count() == 230
     assert Item.objects.filter(source=Item.Source.SRD_TABLE).count() == 56
     hammer = Item.objects.get(code="hammer")
-    assert (hammer.base_price, hammer.unit, hammer.weight, hammer.category) == (100, "1", 3.0, "Adventuring Gear")
+    assert (hammer.base_price, hammer.unit, hammer.weight, hammer.category) == (
+        100,
+        "1",
+        3.0,
+        "Adventuring Gear",
+    )
     bread = Item.objects.get(code="bread")
-    assert (bread.base_price, bread.is_food, bread.nourishment, bread.category) == (2, True, 30, "food drink lodging")
+    assert (bread.base_price, bread.is_food, bread.nourishment, bread.category) == (
+        2,
+        True,
+        30,
+        "food drink lodging",
+    )
     assert Item.objects.get(code="fish").source == Item.Source.GMCONSOLE
     assert not Item.objects.filter(code__in=FREE_SRD_ITEMS).exists()
 
@@ -238,7 +296,11 @@ def test_import_updates_an_item_whose_price_changed(tmp_path, shipped):
 
     assert (counts.created, counts.updated, counts.unchanged) == (0, 1, 286)
     hammer = Item.objects.get(code="hammer")
-    assert (hammer.pk, hammer.base_price, hammer.data["cost"]) == (hammer_pk, 300, {"quantity": 3, "unit": "gp"})
+    assert (hammer.pk, hammer.base_price, hammer.data["cost"]) == (
+        hammer_pk,
+        300,
+        {"quantity": 3, "unit": "gp"},
+    )
 
 
 @pytest.mark.django_db
@@ -253,6 +315,7 @@ def test_a_bad_file_leaves_the_database_untouched(tmp_path, shipped):
 
 # --- the command ----------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_command_imports_the_shipped_files_and_opens_markets_in_new_worlds():
     world = make_world()
@@ -266,7 +329,10 @@ def test_command_imports_the_shipped_files_and_opens_markets_in_new_worlds():
     call_command("import_items", stdout=out)
 
     text = out.getvalue()
-    assert "Items: 287 (gmconsole 1, srd-equipment 230, srd-table 56): 287 created, 0 updated, 0 unchanged." in text
+    assert (
+        "Items: 287 (gmconsole 1, srd-equipment 230, srd-table 56): 287 created, 0 updated, 0 unchanged."
+        in text
+    )
     assert "Skipped 7 without a price in the SRD: alms-box," in text
     assert f"World {world.slug}: 1 markets opened." in text
     assert already.slug not in text

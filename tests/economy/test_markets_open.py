@@ -19,11 +19,21 @@ from economy.stocking import (
 from tests.factories import make_item, make_npc, make_region, make_settlement, make_world
 from world.models import ChronicleEntry
 
-PRICES = {"bread": 2, "wheat": 1, "flour": 2, "cheese": 10, "meat": 30, "fish": 3, "ale-mug": 4, "iron": 10,
-          "hammer": 100}
+PRICES = {
+    "bread": 2,
+    "wheat": 1,
+    "flour": 2,
+    "cheese": 10,
+    "meat": 30,
+    "fish": 3,
+    "ale-mug": 4,
+    "iron": 10,
+    "hammer": 100,
+}
 
 
 # --- stocking (pure) ------------------------------------------------------------
+
 
 def test_every_market_good_has_a_daily_use():
     assert set(DAILY_USE_PER_100_NPCS) == set(MARKET_GOODS)
@@ -64,6 +74,7 @@ def test_market_opening_combines_cash_and_targets():
 
 # --- markets_open ---------------------------------------------------------------
 
+
 @pytest.fixture
 def goods():
     return {code: make_item(code=code, base_price=price) for code, price in PRICES.items()}
@@ -88,8 +99,15 @@ def test_markets_open_stocks_each_settlement_for_its_people(goods):
     stocks = {s.item.code: s for s in MarketStock.objects.filter(market=market).select_related("item")}
     assert set(stocks) == set(MARKET_GOODS)
     assert {code: s.quantity for code, s in stocks.items()} == {
-        "bread": 156, "wheat": 180, "flour": 78, "cheese": 66, "meat": 48, "fish": 78, "ale-mug": 120,
-        "iron": MIN_TARGET, "hammer": MIN_TARGET,
+        "bread": 156,
+        "wheat": 180,
+        "flour": 78,
+        "cheese": 66,
+        "meat": 48,
+        "fish": 78,
+        "ale-mug": 120,
+        "iron": MIN_TARGET,
+        "hammer": MIN_TARGET,
     }
     assert all(s.target == s.quantity for s in stocks.values())
     assert {code: (s.price, s.prev_price) for code, s in stocks.items()} == {
@@ -126,8 +144,11 @@ def test_markets_open_skips_goods_without_an_item():
 
     markets_open(world=world)
 
-    assert sorted(MarketStock.objects.filter(market__settlement=town).values_list("item__code", flat=True)) == [
-        "bread", "fish",
+    assert sorted(
+        MarketStock.objects.filter(market__settlement=town).values_list("item__code", flat=True)
+    ) == [
+        "bread",
+        "fish",
     ]
 
 

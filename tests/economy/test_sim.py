@@ -4,15 +4,30 @@ import pytest
 
 from economy.goods import RECIPES
 from economy.sim import (
-    MAX_STEP, MarketBook, Stock, accepts, best_food, bid_total, buy, next_price, price_bounds, sell,
-    update_prices, wealth_tax, work_hour,
+    MAX_STEP,
+    MarketBook,
+    Stock,
+    accepts,
+    best_food,
+    bid_total,
+    buy,
+    next_price,
+    price_bounds,
+    sell,
+    update_prices,
+    wealth_tax,
+    work_hour,
 )
 
 
 def book(**stocks) -> MarketBook:
-    return MarketBook(cash=1000, treasury=0, stocks={
-        code: Stock(quantity=q, price=p, base_price=p, target=t) for code, (q, p, t) in stocks.items()
-    })
+    return MarketBook(
+        cash=1000,
+        treasury=0,
+        stocks={
+            code: Stock(quantity=q, price=p, base_price=p, target=t) for code, (q, p, t) in stocks.items()
+        },
+    )
 
 
 def test_buying_moves_money_and_goods_and_pays_tax():
@@ -77,7 +92,10 @@ def test_wealth_tax_spares_the_allowance():
     [(10, 0, 0, 108), (0, 10, 300, 92), (5, 5, 100, 100), (0, 0, 100, 100)],
 )
 def test_prices_follow_demand_supply_and_stock_within_one_damped_step(demand, supply, quantity, expected):
-    assert next_price(price=100, base_price=100, demand=demand, supply=supply, quantity=quantity, target=100) == expected
+    assert (
+        next_price(price=100, base_price=100, demand=demand, supply=supply, quantity=quantity, target=100)
+        == expected
+    )
 
 
 def test_cheap_goods_still_move_by_a_copper_under_strong_pressure():

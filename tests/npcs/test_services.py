@@ -5,7 +5,13 @@ import pytest
 from economy.models import Market, MarketStock
 from npcs import tasks
 from npcs.models import Npc
-from npcs.services import BAD_ROUTINE_STEP, NPC_NOT_FOUND, NpcNotFound, npc_action_dispatch, npc_routine_execute
+from npcs.services import (
+    BAD_ROUTINE_STEP,
+    NPC_NOT_FOUND,
+    NpcNotFound,
+    npc_action_dispatch,
+    npc_routine_execute,
+)
 from tests.world.world_fixtures import small_world
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +103,10 @@ def test_observe_notices_empty_shelves(world):
 
 
 def test_a_missing_npc_is_reported_not_raised(world):
-    assert tasks.npc_needs_update_task(999_999) == {"npc": 999_999, "error": NPC_NOT_FOUND.format(npc_id=999_999)}
+    assert tasks.npc_needs_update_task(999_999) == {
+        "npc": 999_999,
+        "error": NPC_NOT_FOUND.format(npc_id=999_999),
+    }
     with pytest.raises(NpcNotFound):
         from npcs.services import npc_decide
 

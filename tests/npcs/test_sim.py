@@ -1,8 +1,18 @@
 """The NPC rules as pure functions: needs, routines, the utility choice."""
 
 from npcs.sim import (
-    EAT, IDLE, SLEEP, SOCIALISE, WORK, Needs, choose_activity, decay_needs, routine_activity,
-    settlement_safety, urgency, utility_scores,
+    EAT,
+    IDLE,
+    SLEEP,
+    SOCIALISE,
+    WORK,
+    Needs,
+    choose_activity,
+    decay_needs,
+    routine_activity,
+    settlement_safety,
+    urgency,
+    utility_scores,
 )
 
 FED = Needs(hunger=90, rest=90, social=90, safety=60)
@@ -14,7 +24,9 @@ def test_needs_decay_by_the_hour_while_awake():
 
 
 def test_sleep_restores_rest_and_needs_stay_in_bounds():
-    assert decay_needs(Needs(hunger=2, rest=95, social=1, safety=0), SLEEP, safety_level=0) == Needs(0, 100, 0, 0)
+    assert decay_needs(Needs(hunger=2, rest=95, social=1, safety=0), SLEEP, safety_level=0) == Needs(
+        0, 100, 0, 0
+    )
 
 
 def test_safety_drifts_towards_the_settlement_level():
@@ -39,7 +51,9 @@ def test_every_third_guard_keeps_the_night_watch():
 
 def test_a_well_fed_npc_follows_its_routine():
     for hour in range(24):
-        assert choose_activity(FED, routine_activity("smith", hour), purse=100) == routine_activity("smith", hour)
+        assert choose_activity(FED, routine_activity("smith", hour), purse=100) == routine_activity(
+            "smith", hour
+        )
 
 
 def test_a_starving_npc_eats_instead_of_working():

@@ -22,10 +22,16 @@ def money(world: World) -> int:
 
 def snapshot(world: World) -> dict:
     return {
-        "npcs": list(Npc.objects.filter(world=world).order_by("id").values_list(
-            "hunger", "rest", "social", "safety", "activity", "purse", "food", "last_tick")),
-        "stocks": list(MarketStock.objects.filter(market__world=world).order_by("id").values_list(
-            "quantity", "price", "demand", "supply")),
+        "npcs": list(
+            Npc.objects.filter(world=world)
+            .order_by("id")
+            .values_list("hunger", "rest", "social", "safety", "activity", "purse", "food", "last_tick")
+        ),
+        "stocks": list(
+            MarketStock.objects.filter(market__world=world)
+            .order_by("id")
+            .values_list("quantity", "price", "demand", "supply")
+        ),
         "money": money(world),
     }
 
@@ -69,15 +75,23 @@ def test_money_is_conserved_over_a_day():
 
 def test_goods_are_conserved_over_a_day():
     world = small_world()
-    stock_before = dict(MarketStock.objects.filter(market__world=world).values_list("item__code").annotate(
-        q=Sum("quantity")).values_list("item__code", "q"))
+    stock_before = dict(
+        MarketStock.objects.filter(market__world=world)
+        .values_list("item__code")
+        .annotate(q=Sum("quantity"))
+        .values_list("item__code", "q")
+    )
     food_before = Npc.objects.filter(world=world).aggregate(s=Sum("food"))["s"]
 
     for _ in range(24):
         ticks.tick_run_inline(world=world)
 
-    stock_after = dict(MarketStock.objects.filter(market__world=world).values_list("item__code").annotate(
-        q=Sum("quantity")).values_list("item__code", "q"))
+    stock_after = dict(
+        MarketStock.objects.filter(market__world=world)
+        .values_list("item__code")
+        .annotate(q=Sum("quantity"))
+        .values_list("item__code", "q")
+    )
     food_after = Npc.objects.filter(world=world).aggregate(s=Sum("food"))["s"]
     produced, consumed = {}, {}
     for summary in TickRun.objects.filter(world=world).values_list("summary", flat=True):
@@ -86,7 +100,9 @@ def test_goods_are_conserved_over_a_day():
         for code, q in summary["consumed"].items():
             consumed[code] = consumed.get(code, 0) + q
     larder_delta = food_after - food_before  # meals bought for the larder left the market too
-    meals_at_home = sum(s["meals_at_home"] for s in TickRun.objects.filter(world=world).values_list("summary", flat=True))
+    meals_at_home = sum(
+        s["meals_at_home"] for s in TickRun.objects.filter(world=world).values_list("summary", flat=True)
+    )
     for code in stock_before:
         delta = stock_after[code] - stock_before[code]
         if code in FOODS:

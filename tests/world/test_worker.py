@@ -9,7 +9,7 @@ from django_celery_results.models import TaskResult
 
 from npcs.models import Npc
 from tests.world.world_fixtures import small_world
-from world.models import ChronicleEntry, ShardRun, TickRun
+from world.models import ChronicleEntry, TickRun
 from world.tasks import world_tick_task
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -38,8 +38,11 @@ def test_a_real_worker_runs_a_tick_and_the_database_changes(celery_worker_proces
     assert ChronicleEntry.objects.filter(world=world, kind="tick", tick=1).exists()
     # The shards ran as separate tasks whose results (name, args, worker) the GM can read.
     shard_results = wait_for(
-        lambda: list(TaskResult.objects.filter(task_name="world.tick_region", status="SUCCESS"))
-        if TaskResult.objects.filter(task_name="world.tick_region", status="SUCCESS").count() == 3 else None
+        lambda: (
+            list(TaskResult.objects.filter(task_name="world.tick_region", status="SUCCESS"))
+            if TaskResult.objects.filter(task_name="world.tick_region", status="SUCCESS").count() == 3
+            else None
+        )
     )
     assert all(r.worker and r.worker.startswith("test-") for r in shard_results)
     # django-celery-results keeps the args as the JSON of their repr: '"(world, tick, region)"'.

@@ -56,7 +56,12 @@ def tick_hours(world: World, tick: int) -> list[int]:
 
 
 def world_region_ids(*, world: World) -> list[int]:
-    return list(Region.objects.filter(world=world, settlements__isnull=False).distinct().order_by("id").values_list("id", flat=True))
+    return list(
+        Region.objects.filter(world=world, settlements__isnull=False)
+        .distinct()
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
 
 
 @transaction.atomic
@@ -71,7 +76,9 @@ def tick_begin(*, world: World, trigger: str = TickRun.Trigger.SCHEDULE) -> Tick
     if running is not None:
         stale_after = timedelta(seconds=settings.GMCONSOLE_TICK_STALE_SECONDS)
         if timezone.now() - running.started_at < stale_after:
-            World.objects.filter(pk=world.pk).update(ticks_skipped=F("ticks_skipped") + 1, last_skipped_at=timezone.now())
+            World.objects.filter(pk=world.pk).update(
+                ticks_skipped=F("ticks_skipped") + 1, last_skipped_at=timezone.now()
+            )
             logger.info(TICK_ALREADY_RUNNING.format(tick=running.tick, world=world))
             return None
         running.status = TickRun.Status.FAILED
@@ -99,8 +106,19 @@ def tick_begin(*, world: World, trigger: str = TickRun.Trigger.SCHEDULE) -> Tick
 # --- one shard ----------------------------------------------------------------------------
 
 
-NPC_COLUMNS = ("id", "settlement_id", "profession", "hunger", "rest", "social", "safety",
-               "activity", "purse", "food", "last_tick")
+NPC_COLUMNS = (
+    "id",
+    "settlement_id",
+    "profession",
+    "hunger",
+    "rest",
+    "social",
+    "safety",
+    "activity",
+    "purse",
+    "food",
+    "last_tick",
+)
 
 
 def npc_states(queryset) -> list[sim.NpcState]:
@@ -108,7 +126,9 @@ def npc_states(queryset) -> list[sim.NpcState]:
 
 
 def npc_states_save(npcs: list[sim.NpcState]) -> None:
-    bulk_update_values(Npc, NPC_WRITE_FIELDS, [(n.id, *(getattr(n, f) for f in NPC_WRITE_FIELDS)) for n in npcs])
+    bulk_update_values(
+        Npc, NPC_WRITE_FIELDS, [(n.id, *(getattr(n, f) for f in NPC_WRITE_FIELDS)) for n in npcs]
+    )
 
 
 def safety_levels(settlement_ids, npcs: list[sim.NpcState]) -> dict[int, int]:
@@ -155,8 +175,18 @@ def region_tick_apply(*, world_id: int, tick: int, region_id: int) -> dict:
 
 def _merge(a: sim.HourStats, b: sim.HourStats) -> sim.HourStats:
     merged = sim.HourStats()
-    for name in ("npcs", "skipped", "meals_bought", "meals_at_home", "went_hungry", "drinks",
-                 "tools_bought", "wages", "taxes", "trade_cp"):
+    for name in (
+        "npcs",
+        "skipped",
+        "meals_bought",
+        "meals_at_home",
+        "went_hungry",
+        "drinks",
+        "tools_bought",
+        "wages",
+        "taxes",
+        "trade_cp",
+    ):
         setattr(merged, name, getattr(a, name) + getattr(b, name))
     for name in ("activities", "produced", "consumed", "idle_reasons"):
         setattr(merged, name, getattr(a, name) + getattr(b, name))
@@ -167,7 +197,12 @@ def _merge(a: sim.HourStats, b: sim.HourStats) -> sim.HourStats:
 
 
 def _sum_stats(rows: list[dict]) -> dict:
-    total: dict = {"activities": Counter(), "produced": Counter(), "consumed": Counter(), "idle_reasons": Counter()}
+    total: dict = {
+        "activities": Counter(),
+        "produced": Counter(),
+        "consumed": Counter(),
+        "idle_reasons": Counter(),
+    }
     for row in rows:
         for key, value in row.items():
             if isinstance(value, dict):
@@ -184,11 +219,12 @@ def _record_prices(world: World, tick: int) -> dict[str, tuple[float, float | No
         .values("item_id", "item__code")
         .annotate(avg=Avg("price"), qty=Sum("quantity"))
     )
-    points = [PricePoint(world=world, item_id=r["item_id"], tick=tick, price=r["avg"], quantity=r["qty"] or 0) for r in rows]
+    points = [
+        PricePoint(world=world, item_id=r["item_id"], tick=tick, price=r["avg"], quantity=r["qty"] or 0)
+        for r in rows
+    ]
     PricePoint.objects.bulk_create(points, ignore_conflicts=True)
-    previous = dict(
-        PricePoint.objects.filter(world=world, tick=tick - 1).values_list("item__code", "price")
-    )
+    previous = dict(PricePoint.objects.filter(world=world, tick=tick - 1).values_list("item__code", "price"))
     return {r["item__code"]: (r["avg"], previous.get(r["item__code"])) for r in rows}
 
 
@@ -198,16 +234,25 @@ def _summary_line(world: World, tick: int, stats: dict, prices: dict) -> str:
     acts = stats.get("activities", {})
     parts = [
         f"Day {day}, {hour:02d}:00 — {stats.get('npcs', 0):,} people:",
-        ", ".join(f"{acts[a]:,} {a}" for a in ("work", "eat", "sleep", "socialise", "idle") if acts.get(a)) + ".",
+        ", ".join(f"{acts[a]:,} {a}" for a in ("work", "eat", "sleep", "socialise", "idle") if acts.get(a))
+        + ".",
     ]
     if stats.get("meals_bought") or stats.get("went_hungry"):
-        parts.append(f"{stats.get('meals_bought', 0):,} meals bought, {stats.get('went_hungry', 0):,} went hungry.")
+        parts.append(
+            f"{stats.get('meals_bought', 0):,} meals bought, {stats.get('went_hungry', 0):,} went hungry."
+        )
     produced = stats.get("produced", {})
     if produced:
-        parts.append("Made " + ", ".join(f"{q:,} {c}" for c, q in sorted(produced.items(), key=lambda kv: -kv[1])[:4]) + ".")
+        parts.append(
+            "Made "
+            + ", ".join(f"{q:,} {c}" for c, q in sorted(produced.items(), key=lambda kv: -kv[1])[:4])
+            + "."
+        )
     if "bread" in prices:
         now, before = prices["bread"]
-        arrow = "" if before is None or round(now, 2) == round(before, 2) else (" ▲" if now > before else " ▼")
+        arrow = (
+            "" if before is None or round(now, 2) == round(before, 2) else (" ▲" if now > before else " ▼")
+        )
         parts.append(f"Bread {now:.1f} cp{arrow}.")
     return " ".join(parts)
 
@@ -219,7 +264,9 @@ def tick_finish(*, world_id: int, tick: int) -> dict:
     if run.status == TickRun.Status.DONE:
         return {"tick": tick, "already_done": True}
     world = run.world
-    shard_rows = list(ShardRun.objects.filter(world_id=world_id, tick=tick).values_list("npc_updates", "stats"))
+    shard_rows = list(
+        ShardRun.objects.filter(world_id=world_id, tick=tick).values_list("npc_updates", "stats")
+    )
     stats = _sum_stats([row[1] for row in shard_rows])
     prices = _record_prices(world, tick)
     text = _summary_line(world, tick, stats, prices)

@@ -43,5 +43,7 @@ class Command(BaseCommand):
             raise CommandError(SETTLEMENT_NOT_FOUND.format(name=name, world=world.name))
         if len(matches) > 1:
             ids = ", ".join(str(s.pk) for s in matches)
-            raise CommandError(SETTLEMENT_AMBIGUOUS.format(count=len(matches), world=world.name, name=name, ids=ids))
+            raise CommandError(
+                SETTLEMENT_AMBIGUOUS.format(count=len(matches), world=world.name, name=name, ids=ids)
+            )
         return matches[0]

@@ -21,4 +21,6 @@ class Command(BaseCommand):
         for world in worlds:
             task, created = schedule_ensure(world=world, every_seconds=every)
             state = "created" if created else "exists"
-            self.stdout.write(f"{task.name}: {state}, every {task.interval}, {'enabled' if task.enabled else 'paused'}")
+            self.stdout.write(
+                f"{task.name}: {state}, every {task.interval}, {'enabled' if task.enabled else 'paused'}"
+            )

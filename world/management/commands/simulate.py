@@ -10,7 +10,9 @@ from world.reports import world_summary_line
 from world.services import ticks
 
 BROKER_DOWN = "Cannot reach the broker at REDIS_URL ({url}): start Redis or use --inline."
-NO_WORKER = "No Celery worker answered: start one (`celery -A gmconsole worker -Q sim,llm,default`) or use --inline."
+NO_WORKER = (
+    "No Celery worker answered: start one (`celery -A gmconsole worker -Q sim,llm,default`) or use --inline."
+)
 
 
 class Command(BaseCommand):
@@ -19,7 +21,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--ticks", type=int, default=1)
         parser.add_argument("--world", help="World slug (default: the first world)")
-        parser.add_argument("--inline", action="store_true", help="Run in this process instead of on the workers")
+        parser.add_argument(
+            "--inline", action="store_true", help="Run in this process instead of on the workers"
+        )
         parser.add_argument("--timeout", type=float, default=300.0, help="Seconds to wait for each tick")
 
     def handle(self, *args, ticks: int = 1, world=None, inline=False, timeout=300.0, **options):
@@ -28,7 +32,9 @@ class Command(BaseCommand):
         qs = World.objects.all()
         target = qs.filter(slug=world).first() if world else qs.order_by("id").first()
         if target is None:
-            raise CommandError(f"No world {world!r}." if world else "No world: run `manage.py import_world PATH` first.")
+            raise CommandError(
+                f"No world {world!r}." if world else "No world: run `manage.py import_world PATH` first."
+            )
         if not inline:
             self._check_workers()
         total_started = time.perf_counter()
@@ -75,4 +81,6 @@ class Command(BaseCommand):
             if run.status == TickRun.Status.FAILED:
                 raise CommandError(f"Tick {run.tick} failed: {run.error}")
             time.sleep(0.05)
-        raise CommandError(f"Tick {start.run.tick} did not finish within {timeout:.0f} s (is a worker running?)")
+        raise CommandError(
+            f"Tick {start.run.tick} did not finish within {timeout:.0f} s (is a worker running?)"
+        )
