@@ -110,7 +110,19 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "console:dashboard"
 
 # --- Celery ----------------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+# REDIS_URL, else the embedded Redis a running `make run` published in var/redis.url (so
+# `manage.py simulate` in another terminal finds it), else a local Redis on the usual port.
+EMBEDDED_REDIS_URL_FILE = VAR_DIR / "redis.url"
+
+
+def _published_embedded_redis() -> str:
+    try:
+        return EMBEDDED_REDIS_URL_FILE.read_text().strip()
+    except OSError:
+        return ""
+
+
+REDIS_URL = os.environ.get("REDIS_URL") or _published_embedded_redis() or "redis://127.0.0.1:6379/0"
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Fail fast when the broker is down so the web answers with a clear error

@@ -418,6 +418,23 @@ def test_runstack_serves_runs_worker_and_beat_and_stops_cleanly_on_ctrl_c(tmp_pa
         if psutil is not None:
             descendants = [child.pid for child in psutil.Process(proc.pid).children(recursive=True)]
         descendants = sorted(set(descendants) | set(pids))
+        # another terminal's manage.py finds the embedded Redis (and the worker) without REDIS_URL
+        assert (tmp_path / "redis.url").read_text().startswith("redis://127.0.0.1:")
+        ping = subprocess.run(
+            [
+                PY,
+                "manage.py",
+                "shell",
+                "-c",
+                "from gmconsole.celery import app; print(len(app.control.ping(timeout=3)))",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert ping.stdout.strip().splitlines()[-1] == "1", ping.stdout + ping.stderr
 
         # when the user presses Ctrl-C
         proc.send_signal(signal.SIGINT)
@@ -431,6 +448,7 @@ def test_runstack_serves_runs_worker_and_beat_and_stops_cleanly_on_ctrl_c(tmp_pa
             pid for pid in descendants if not _gone(pid)
         ]
         assert not (tmp_path / "celerybeat.pid").exists()
+        assert not (tmp_path / "redis.url").exists()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -94,6 +94,7 @@ class Command(BaseCommand):
             raise SystemExit(130) from None
         finally:
             if embedded is not None:
+                Path(settings.EMBEDDED_REDIS_URL_FILE).unlink(missing_ok=True)
                 embedded.stop()
             for sig, handler in previous_handlers.items():
                 signal.signal(sig, handler)
@@ -112,6 +113,8 @@ class Command(BaseCommand):
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         console.say(f"Redis: embedded at {embedded.url} (pid {embedded.process.pid})")
+        # Other manage.py commands (simulate, shell) find this Redis through the file while we run.
+        Path(settings.EMBEDDED_REDIS_URL_FILE).write_text(embedded.url + "\n")
         return embedded.url, embedded
 
     def _prepare(self, console: stack.Console, *, skip_import: bool) -> None:
