@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from gmconsole.models import ApiToken
+from gmconsole.models import ApiToken, PlayerTask
 from gmconsole.services import api_token_revoke
 
 admin.site.site_header = "gmconsole"
@@ -40,3 +40,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
             api_token_revoke(token=token)
             revoked += 1
         self.message_user(request, f"Revoked {revoked} token{'s' if revoked != 1 else ''}.")
+
+
+@admin.register(PlayerTask)
+class PlayerTaskAdmin(admin.ModelAdmin):
+    list_display = ("task_id", "name", "user", "created_at")
+    list_filter = ("name",)
+    search_fields = ("task_id", "user__username")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "task_id", "name", "created_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -18,12 +18,15 @@ from ninja import NinjaAPI, Schema, Status
 
 from economy.api import router as economy_router
 from gmconsole.auth import PlayerTokenAuth
+from gmconsole.models import PlayerTask
+from gmconsole.services import player_task_record
 from npcs.api import player_character
 from npcs.api import router as npcs_router
 from npcs.services import character_observe_dispatch
 from world.api import router as world_router
 
 BROKER_DOWN = "The task queue is unreachable right now; try again in a minute."
+NO_SUCH_TASK = "No task {task_id} started by you."
 PENDING = "PENDING"  # what Celery reports for an id it knows nothing about
 
 api = NinjaAPI(title="gmconsole player API", version="1", urls_namespace="api", auth=PlayerTokenAuth())
@@ -50,8 +53,9 @@ class TaskStatusOut(Schema):
     date_done: datetime | None = None
 
 
-def accepted(request: HttpRequest, response: HttpResponse, task_id: str) -> Status:
-    """202 Accepted for a dispatched task: the body and the Location header point at its status."""
+def accepted(request: HttpRequest, response: HttpResponse, task_id: str, *, name: str) -> Status:
+    """202 Accepted for a task the player started: the body and the Location header point at its status."""
+    player_task_record(user=request.auth, task_id=task_id, name=name)
     status_url = request.build_absolute_uri(reverse("api:task-status", kwargs={"task_id": task_id}))
     response["Location"] = status_url
     return Status(202, {"task_id": task_id, "status_url": status_url})
@@ -66,12 +70,19 @@ def _decoded_result(row: TaskResult) -> Any:
         return row.result
 
 
-@api.get("/tasks/{task_id}", response=TaskStatusOut, url_name="task-status", tags=["tasks"])
+@api.get(
+    "/tasks/{task_id}",
+    response={200: TaskStatusOut, 404: ErrorOut},
+    url_name="task-status",
+    tags=["tasks"],
+)
 def task_status(request, task_id: str):
-    """State of a task started by a 202 answer. Unknown ids are PENDING, as Celery says."""
+    """State of a task you started (a 202 answer gave you its URL). PENDING until a worker picks it up."""
+    if not PlayerTask.objects.filter(task_id=task_id, user=request.auth).exists():
+        return Status(404, {"detail": NO_SUCH_TASK.format(task_id=task_id)})
     row = TaskResult.objects.filter(task_id=task_id).first()
     if row is None:
-        return {"id": task_id, "state": PENDING}
+        return {"id": task_id, "state": PENDING, "name": None}
     return {
         "id": row.task_id,
         "state": row.status,
@@ -95,4 +106,4 @@ def look_around(request, response: HttpResponse, world: str | None = None):
         task_id = character_observe_dispatch(character=character)
     except OperationalError:
         return Status(503, {"detail": BROKER_DOWN})
-    return accepted(request, response, task_id)
+    return accepted(request, response, task_id, name="look-around")

@@ -28,3 +28,15 @@ class ApiToken(models.Model):
     @staticmethod
     def new_raw_key() -> str:
         return secrets.token_urlsafe(32)
+
+
+class PlayerTask(models.Model):
+    """A task a player started through the API: only its owner may read its status."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="player_tasks")
+    task_id = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.task_id} ({self.user})"

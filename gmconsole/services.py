@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from gmconsole.models import ApiToken, token_hash
+from gmconsole.models import ApiToken, PlayerTask, token_hash
 from npcs.models import PlayerCharacter
 from world.models import ChronicleEntry, Settlement, World
 
@@ -84,3 +84,11 @@ def player_create(
     )
     _, raw = api_token_create(user=user, name=f"{world.slug}:{character.name}"[:100])
     return character, raw
+
+
+def player_task_record(*, user, task_id: str, name: str) -> PlayerTask:
+    """Remember that `user` started `task_id`, so the status route can answer them and no one else."""
+    task = PlayerTask(user=user, task_id=task_id, name=name)
+    task.full_clean()
+    task.save()
+    return task

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from django_celery_results.models import TaskResult
 
+from gmconsole.api import NO_SUCH_TASK
+from gmconsole.services import player_task_record
 from npcs.models import PlayerCharacter
-from tests.factories import make_region, make_settlement, make_world
+from tests.factories import make_region, make_settlement, make_user, make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +60,7 @@ def test_task_status_reads_the_result_row(client, player):
         content_encoding="utf-8",
     )
     TaskResult.objects.filter(pk=row.pk).update(date_done=done)  # date_done is auto_now on save
+    player_task_record(user=player.user, task_id=row.task_id, name="prices")
 
     response = client.get(f"/api/v1/tasks/{row.task_id}", **player.headers)
 
@@ -85,6 +88,7 @@ def test_task_status_of_a_failed_task_shows_the_error(client, player):
         content_encoding="utf-8",
         traceback="Traceback (most recent call last): ...",
     )
+    player_task_record(user=player.user, task_id=row.task_id, name="observe")
 
     body = client.get(f"/api/v1/tasks/{row.task_id}", **player.headers).json()
 
@@ -92,8 +96,9 @@ def test_task_status_of_a_failed_task_shows_the_error(client, player):
     assert "traceback" not in body
 
 
-def test_unknown_task_is_pending(client, player):
+def test_a_task_not_yet_picked_up_is_pending(client, player):
     task_id = str(uuid.uuid4())
+    player_task_record(user=player.user, task_id=task_id, name="look-around")
 
     response = client.get(f"/api/v1/tasks/{task_id}", **player.headers)
 
@@ -106,6 +111,20 @@ def test_unknown_task_is_pending(client, player):
         "date_created": None,
         "date_done": None,
     }
+
+
+def test_unknown_tasks_and_other_peoples_tasks_are_404(client, player):
+    gm_task = TaskResult.objects.create(
+        task_id=str(uuid.uuid4()), task_name="world.tick_finish", status="SUCCESS"
+    )
+    someone_else = make_user(username="bob")
+    theirs = str(uuid.uuid4())
+    player_task_record(user=someone_else, task_id=theirs, name="look-around")
+
+    for task_id in (gm_task.task_id, theirs, "not-a-task-id"):
+        response = client.get(f"/api/v1/tasks/{task_id}", **player.headers)
+        assert response.status_code == 404
+        assert response.json() == {"detail": NO_SUCH_TASK.format(task_id=task_id)}
 
 
 def test_docs_and_schema_answer_without_a_token(client):

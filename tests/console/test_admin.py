@@ -8,7 +8,7 @@ from django_celery_results.models import TaskResult
 
 from economy.models import MarketStock, PricePoint
 from gmconsole.models import ApiToken
-from gmconsole.services import api_token_create
+from gmconsole.services import api_token_create, player_task_record
 from npcs.models import PlayerCharacter
 from tests import factories as f
 from world.models import FactionRelation, ShardRun, Stance, TickRun
@@ -29,6 +29,7 @@ def every_row(town):
     user = f.make_user(username="player-one")
     PlayerCharacter.objects.create(world=town.world, owner=user, settlement=town.home, name="Ser Rowan")
     api_token_create(user=user, name="laptop")
+    player_task_record(user=user, task_id="t-2", name="look-around")
     TaskResult.objects.create(task_id="t-1", task_name="world.tick", status="SUCCESS")
     return town
 
