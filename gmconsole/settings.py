@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs' Swagger UI from its own static files (no CDN: works offline)
     "django_celery_beat",
     "django_celery_results",
     "gmconsole",

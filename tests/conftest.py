@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -35,6 +36,7 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     if _embedded is not None:
         _embedded.stop()
+        shutil.rmtree(_embedded.workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +70,10 @@ def _database_url_for_worker() -> str:
 
 def _spawn(args: list[str], name: str, db_url: str, broker: str) -> tuple[subprocess.Popen, Path]:
     env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=broker, PYTHONUNBUFFERED="1")
-    log_path = Path(settings.VAR_DIR) / f"test-{name}-{os.getpid()}.log"
+    # The last run's logs, for reading when a worker test fails: var/test-logs/worker.log ...
+    log_dir = Path(settings.VAR_DIR) / "test-logs"
+    log_dir.mkdir(exist_ok=True)
+    log_path = log_dir / f"{name}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - the child owns it
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "gmconsole", *args],

@@ -44,6 +44,8 @@ TICK_QUEUED = "Tick queued for {world} (task {task_id})."
 SCHEDULE_PAUSED = "Tick schedule for {world} paused: no scheduled ticks until you resume it."
 SCHEDULE_RESUMED = "Tick schedule for {world} resumed."
 NO_WORLD = "No world has been imported yet."
+NO_SUCH_WORLD = "No world with id {world_id}."
+TICK_BUSY = "Tick {tick} is still running; a tick started now would be skipped. Try again when it finishes."
 
 
 # --- which world ---------------------------------------------------------------------------
@@ -92,6 +94,7 @@ def _clock_panel(world: World) -> dict:
 
 
 def _ticks_panel(world: World) -> dict:
+    schedule = schedule_for_world(world=world)
     recent = list(world_selectors.tick_runs_recent(world=world, limit=12))
     latest = recent[0] if recent else None
     active = world_selectors.tick_run_active(world=world)
@@ -108,7 +111,8 @@ def _ticks_panel(world: World) -> dict:
             100.0 * active.shards_done / active.shards_total if active and active.shards_total else 0.0
         ),
         "tick_history": history,
-        "schedule": schedule_for_world(world=world),
+        "schedule": schedule,
+        "schedule_health": console_selectors.schedule_health(schedule=schedule),
     }
 
 
@@ -199,9 +203,11 @@ def _controls_response(request: HttpRequest, world: World, result: ActionResult)
 
 
 def _world_from_post(request: HttpRequest) -> World:
-    world = world_selectors.world_pick(world_id=_int_or_none(request.POST.get("world")))
-    if world is None:
-        raise Http404(NO_WORLD)
+    """The world an action is for: the one named, never a stand-in for an unknown one."""
+    asked = _int_or_none(request.POST.get("world"))
+    world = world_selectors.world_pick(world_id=asked)
+    if world is None or (asked is not None and world.pk != asked):
+        raise Http404(NO_WORLD if world is None else NO_SUCH_WORLD.format(world_id=asked))
     return world
 
 
@@ -209,6 +215,11 @@ def _world_from_post(request: HttpRequest) -> World:
 @staff_required
 def tick_now(request: HttpRequest) -> HttpResponse:
     world = _world_from_post(request)
+    running = world_selectors.tick_run_active(world=world)
+    if running is not None:  # it would only be skipped: say so instead of pretending to queue it
+        return _controls_response(
+            request, world, ActionResult(ok=False, text=TICK_BUSY.format(tick=running.tick))
+        )
     try:
         task_id = world_tick_dispatch(world=world, trigger=TickRun.Trigger.CONSOLE)
     except OperationalError:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from gmconsole.celery import app as celery_app
-from gmconsole.console.views import BROKER_DOWN
+from gmconsole.console.views import BROKER_DOWN, TICK_BUSY
 from gmconsole.embedded_redis import free_port
 from tests import factories as f
 from world.services.schedules import schedule_ensure, schedule_for_world
@@ -140,3 +140,52 @@ def test_actions_need_post_and_csrf(client, town):
     strict.force_login(f.make_user(is_staff=True))
     response = strict.post(reverse("console:schedule_toggle"), {"world": town.world.pk, "enabled": "0"})
     assert response.status_code == 403
+
+
+def test_run_tick_now_while_a_tick_runs_says_so_and_queues_nothing(
+    staff_client, town, django_capture_on_commit_callbacks
+):
+    from world.services.ticks import tick_begin
+
+    tick_begin(world=town.world)  # tick running, not finished
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = staff_client.post(reverse("console:tick_now"), {"world": town.world.pk}, headers=HTMX)
+
+    assert response.status_code == 200 and callbacks == []
+    html = response.content.decode()
+    assert TICK_BUSY.format(tick=town.world.current_tick + 1).replace("'", "&#x27;") in html
+
+
+@pytest.mark.parametrize("url_name", ["console:tick_now", "console:schedule_toggle"])
+def test_an_action_for_an_unknown_world_is_404_not_another_world(staff_client, town, url_name):
+    response = staff_client.post(
+        reverse(url_name), {"world": town.world.pk + 999, "enabled": "0"}, headers=HTMX
+    )
+
+    assert response.status_code == 404
+    assert schedule_for_world(world=town.world) is None  # nothing happened to the real world
+
+
+def test_a_failing_schedule_is_shown_on_the_dashboard(staff_client, town):
+    from django_celery_results.models import TaskResult
+
+    schedule, _ = schedule_ensure(world=town.world)
+    TaskResult.objects.create(
+        task_id="beat-1",
+        task_name="world.tick",
+        periodic_task_name=schedule.name,
+        status="FAILURE",
+        result=json.dumps(
+            {
+                "exc_type": "ValueError",
+                "exc_message": ["world_id must be an integer id of a World, got 'abc'"],
+            }
+        ),
+        content_type="application/json",
+    )
+
+    html = staff_client.get(reverse("console:panel", args=["ticks"])).content.decode()
+
+    assert "Last scheduled run failed" in html
+    assert "ValueError: world_id must be an integer id of a World, got &#x27;abc&#x27;" in html

@@ -122,8 +122,11 @@ def _imported(sha256: str, people_per_npc: int) -> World | None:
 def _write(
     world_map: AzgaarMap, routes: list[PlannedRoute], *, path: Path, sha256: str, people_per_npc: int
 ) -> tuple[World, dict[str, int]]:
+    name = world_map.name
+    if World.objects.filter(name=name).exists():  # e.g. the same map at another scale: tell them apart
+        name = f"{name} (1 NPC per {people_per_npc} people)"
     world = World(
-        name=world_map.name[:200],
+        name=name[:200],
         slug=unique_slug(world_map.name, lambda s: World.objects.filter(slug=s).exists()),
         source_file=str(path.resolve())[:500],
         source_sha256=sha256,
