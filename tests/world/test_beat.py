@@ -33,7 +33,8 @@ def test_beat_ticks_the_world_and_stops_when_paused(celery_beat_process):
     # The results remember which schedule sent them: the dashboard reads a schedule's health there.
     schedule = schedule_for_world(world=world)
     assert wait_until(
-        lambda: TaskResult.objects.filter(periodic_task_name=schedule.name, task_name="world.tick").exists(), 10
+        lambda: TaskResult.objects.filter(periodic_task_name=schedule.name, task_name="world.tick").exists(),
+        10,
     )
 
     schedule_set_enabled(world=world, enabled=False)
