@@ -170,7 +170,9 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_RESULT_EXPIRES = 60 * 60 * 24 * 7
+# A tick leaves ~25 result rows (one per region shard); a day of them is what a GM looks back on.
+# Beat runs celery.backend_cleanup daily to delete older ones.
+CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 
