@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from gmconsole.models import ApiToken, PlayerTask
+from gmconsole.llm.services import llm_budget_set
+from gmconsole.models import ApiToken, LLMBudget, LLMCall, PlayerTask
 from gmconsole.services import api_token_revoke
 
 admin.site.site_header = "gmconsole"
@@ -52,3 +53,45 @@ class PlayerTaskAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(LLMCall)
+class LLMCallAdmin(admin.ModelAdmin):
+    """A log: rows are written by the LLM layer only, never edited here."""
+
+    list_display = (
+        "created_at",
+        "purpose",
+        "world",
+        "model",
+        "narrator",
+        "attempt",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_usd",
+        "latency_ms",
+        "outcome",
+    )
+    list_filter = ("outcome", "narrator", "purpose", "world")
+    search_fields = ("purpose", "task_id", "model", "error")
+    list_select_related = ("world",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LLMBudget)
+class LLMBudgetAdmin(admin.ModelAdmin):
+    list_display = ("world", "daily_usd", "updated_at", "updated_by")
+    list_select_related = ("world", "updated_by")
+    fields = ("world", "daily_usd", "updated_at", "updated_by")
+    readonly_fields = ("updated_at", "updated_by")
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Through the service, so the admin and the console record who set the budget alike."""
+        saved = llm_budget_set(world=obj.world, daily_usd=obj.daily_usd, user=request.user)
+        obj.pk, obj.updated_at, obj.updated_by = saved.pk, saved.updated_at, saved.updated_by

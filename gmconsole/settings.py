@@ -1,6 +1,7 @@
 """Settings for gmconsole, read from the environment (see .env.example)."""
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -191,3 +192,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- LLM (gmconsole/llm) ---------------------------------------------------
+# Language-model work for quests now and NPC minds later. Without a key (the default) no
+# request ever leaves the machine: every structured call uses its template narrator.
+OPENROUTER_API_KEY = os.environ.get("OPENROUTER_API_KEY", "")
+LLM_MODEL = os.environ.get("LLM_MODEL") or "openai/gpt-4o-mini"
+# Any OpenAI-compatible chat-completions endpoint; OpenRouter's by default.
+LLM_BASE_URL = os.environ.get("LLM_BASE_URL") or "https://openrouter.ai/api/v1"
+# Seconds per HTTP request: the OpenAI client waits forever unless told otherwise.
+LLM_TIMEOUT_SECONDS = float(os.environ.get("LLM_TIMEOUT_SECONDS") or "30")
+# Requests per structured call, counting repairs and regenerations of invalid answers.
+LLM_MAX_ATTEMPTS = int(os.environ.get("LLM_MAX_ATTEMPTS") or "3")
+# Requests in flight at once across every worker process (a Redis semaphore).
+LLM_CONCURRENCY = int(os.environ.get("LLM_CONCURRENCY") or "2")
+# How long a call waits for a free slot before giving up (the task then retries later).
+LLM_SLOT_WAIT_SECONDS = float(os.environ.get("LLM_SLOT_WAIT_SECONDS") or "5")
+# USD per million tokens, for answers that carry no cost of their own (OpenRouter's do).
+LLM_PRICE_IN_PER_MTOK = Decimal(os.environ.get("LLM_PRICE_IN_PER_MTOK") or "0.15")
+LLM_PRICE_OUT_PER_MTOK = Decimal(os.environ.get("LLM_PRICE_OUT_PER_MTOK") or "0.60")
+# OpenRouter's app attribution headers (HTTP-Referer is left out when the URL is empty).
+LLM_APP_URL = os.environ.get("LLM_APP_URL", "")
+LLM_APP_TITLE = os.environ.get("LLM_APP_TITLE") or "gmconsole"
+# A world's daily spend limit until its GM sets one; spent → the template narrator.
+LLM_DEFAULT_DAILY_BUDGET_USD = Decimal(os.environ.get("LLM_DEFAULT_DAILY_BUDGET_USD") or "1.00")
+# Celery retries of tasks on the llm queue (rate limits and outages), and their delays.
+LLM_TASK_MAX_RETRIES = int(os.environ.get("LLM_TASK_MAX_RETRIES") or "5")
+LLM_RETRY_BACKOFF_SECONDS = float(os.environ.get("LLM_RETRY_BACKOFF_SECONDS") or "5")
+LLM_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("LLM_RETRY_MAX_DELAY_SECONDS") or "600")
+# gmconsole/llm/tasks.py is not an app's tasks.py, so autodiscovery would not find llm.ping.
+CELERY_IMPORTS = ["gmconsole.llm.tasks"]

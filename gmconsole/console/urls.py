@@ -1,6 +1,6 @@
 """Console routes, mounted at "/" by gmconsole/urls.py."""
 
-from django.urls import path
+from django.urls import include, path
 
 from gmconsole.console import views
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("settlements/<int:settlement_id>/", views.settlement_detail, name="settlement_detail"),
     path("settlements/<int:settlement_id>/npcs/", views.settlement_npcs, name="settlement_npcs"),
     path("settlements/<int:settlement_id>/market/", views.settlement_market, name="settlement_market"),
+    path("llm/", include("gmconsole.console.llm_views")),
 ]

@@ -1,5 +1,7 @@
 """Every model has an admin whose changelist and change page render with rows present."""
 
+from decimal import Decimal
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -7,6 +9,7 @@ from django.urls import reverse
 from django_celery_results.models import TaskResult
 
 from economy.models import MarketStock, PricePoint
+from gmconsole.llm.services import llm_budget_set, llm_call_record
 from gmconsole.models import ApiToken
 from gmconsole.services import api_token_create, player_task_record
 from npcs.models import PlayerCharacter
@@ -30,6 +33,8 @@ def every_row(town):
     PlayerCharacter.objects.create(world=town.world, owner=user, settlement=town.home, name="Ser Rowan")
     api_token_create(user=user, name="laptop")
     player_task_record(user=user, task_id="t-2", name="look-around")
+    llm_call_record(world=town.world, purpose="quests.plot", narrator="llm", outcome="ok")
+    llm_budget_set(world=town.world, daily_usd=Decimal("2.00"))
     TaskResult.objects.create(task_id="t-1", task_name="world.tick", status="SUCCESS")
     return town
 
