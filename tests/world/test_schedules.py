@@ -1,4 +1,5 @@
 import json
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -17,13 +18,18 @@ def test_setup_schedules_creates_one_tick_schedule_per_world_once(settings):
     settings.GMCONSOLE_TICK_INTERVAL_SECONDS = 7
     world = make_world()
 
-    call_command("setup_schedules")
-    call_command("setup_schedules")
+    out = StringIO()
+    call_command("setup_schedules", stdout=out)
+    call_command("setup_schedules", stdout=out)
 
     task = PeriodicTask.objects.get(task="world.tick")
     assert json.loads(task.args) == [world.pk]
+    assert json.loads(PeriodicTask.objects.get(task="quests.scan_hooks").args) == [world.pk]
     assert task.interval.every == 7 and task.interval.period == "seconds"
     assert task.enabled and task.queue == "sim"
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"World tick: {world.slug}: created, every 7 seconds, enabled"
+    assert lines[2] == f"World tick: {world.slug}: exists, every 7 seconds, enabled"
 
 
 def test_a_designers_changes_survive_setup_schedules():

@@ -154,8 +154,13 @@ def region_tick_apply(*, world_id: int, tick: int, region_id: int) -> dict:
                 marker = ShardRun.objects.create(world_id=world_id, tick=tick, shard=shard)
         except IntegrityError:
             return {"shard": shard, "tick": tick, "skipped": True}
-        npcs = npc_states(Npc.objects.filter(region_id=region_id, is_alive=True))
-        loaded = books_load(region_id=region_id)
+        # Lock what the shard will write (NPCs, then settlements, markets, stocks, each in id
+        # order, as the per-NPC services do), so a purse or stock written meanwhile by another
+        # transaction (escrow, a player's trade) is not overwritten with a stale value.
+        npcs = npc_states(
+            Npc.objects.select_for_update().filter(region_id=region_id, is_alive=True).order_by("id")
+        )
+        loaded = books_load(region_id=region_id, lock=True)
         safety = safety_levels(list(loaded.books) + list(loaded.treasury_only), npcs)
         stats = sim.HourStats()
         pending = [n for n in npcs if n.last_tick < tick]
