@@ -15,7 +15,7 @@ BAD_WORLD_ID = "world_id must be an integer id of a World, got {value!r}"
 NO_SUCH_WORLD = "No world with id {world_id}; nothing to tick."
 
 
-def _world_id(value) -> int:
+def schedule_world_id(value) -> int:
     """Schedules are edited by hand in the admin: a clear error beats a traceback."""
     if isinstance(value, bool):
         raise ValueError(BAD_WORLD_ID.format(value=value))
@@ -28,7 +28,7 @@ def _world_id(value) -> int:
 @shared_task(name="world.tick", soft_time_limit=30, time_limit=60)
 def world_tick_task(world_id, trigger: str = TickRun.Trigger.SCHEDULE) -> dict:
     """Open the next tick of a world and fan its shards out (or skip while one is running)."""
-    world_id = _world_id(world_id)
+    world_id = schedule_world_id(world_id)
     world = World.objects.filter(pk=world_id).first()
     if world is None:
         logger.warning(NO_SUCH_WORLD.format(world_id=world_id))

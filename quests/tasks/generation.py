@@ -1,0 +1,1 @@
+"""Quest generation tasks (plot, objectives) on the llm queue."""

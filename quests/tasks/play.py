@@ -1,0 +1,1 @@
+"""Quest play tasks (progression)."""
