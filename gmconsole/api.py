@@ -33,6 +33,7 @@ api = NinjaAPI(title="gmconsole player API", version="1", urls_namespace="api", 
 api.add_router("/", world_router)
 api.add_router("/", economy_router)
 api.add_router("/", npcs_router)
+api.add_router("/", "quests.api.router")
 
 
 class ErrorOut(Schema):

@@ -23,6 +23,10 @@ def routes(settlement_id: int) -> list[tuple[str, str]]:
         ("get", f"{PREFIX}/me"),
         ("post", f"{PREFIX}/me/look-around"),
         ("get", f"{PREFIX}/tasks/{uuid.uuid4()}"),
+        ("get", f"{PREFIX}/quests"),
+        ("get", f"{PREFIX}/quests/1"),
+        ("post", f"{PREFIX}/quests/1/accept"),
+        ("post", f"{PREFIX}/quests/1/actions"),
     ]
 
 
@@ -38,6 +42,10 @@ def test_the_route_list_covers_every_operation_of_the_api():
         ("get", f"{PREFIX}/me"),
         ("post", f"{PREFIX}/me/look-around"),
         ("get", f"{PREFIX}/tasks/{{task_id}}"),
+        ("get", f"{PREFIX}/quests"),
+        ("get", f"{PREFIX}/quests/{{quest_id}}"),
+        ("post", f"{PREFIX}/quests/{{quest_id}}/accept"),
+        ("post", f"{PREFIX}/quests/{{quest_id}}/actions"),
     }
     assert all(
         op.get("security") == [{"PlayerTokenAuth": []}]
@@ -46,7 +54,7 @@ def test_the_route_list_covers_every_operation_of_the_api():
     )
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(11))
 def test_no_token_is_401(client, player, index):
     method, url = routes(player.town.pk)[index]
 
@@ -56,7 +64,7 @@ def test_no_token_is_401(client, player, index):
     assert response.json() == {"detail": "Unauthorized"}
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(11))
 @pytest.mark.parametrize("header", ["Bearer not-a-real-token", "Token {key}", "Bearer", "Basic YW5hOnB3"])
 def test_bad_token_is_401(client, player, index, header):
     method, url = routes(player.town.pk)[index]
@@ -66,7 +74,7 @@ def test_bad_token_is_401(client, player, index, header):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(11))
 def test_revoked_token_is_401(client, player, index):
     api_token_revoke(token=ApiToken.objects.get(user=player.user))
     method, url = routes(player.town.pk)[index]
