@@ -16,4 +16,5 @@ urlpatterns = [
     path("settlements/<int:settlement_id>/npcs/", views.settlement_npcs, name="settlement_npcs"),
     path("settlements/<int:settlement_id>/market/", views.settlement_market, name="settlement_market"),
     path("llm/", include("gmconsole.console.llm_views")),
+    path("quests/", include("gmconsole.console.quest_views")),
 ]
