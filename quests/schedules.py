@@ -1,19 +1,21 @@
 """The quest hook scan's schedule, in django-celery-beat's tables so designers edit it in the admin.
 
-`world.management.commands.setup_schedules` calls `hook_scan_schedule_ensure` for each world.
+`world.management.commands.setup_schedules` calls `hook_scan_schedule_ensure` for each world
+and `drafting_schedule_ensure` once.
 """
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
-from django.db import transaction
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_beat.models import PeriodicTask
 
 from world.models import World
+from world.services.schedules import periodic_task_ensure
 
 SCAN_TASK = "quests.scan_hooks"
+DRAFTING_TASK = "quests.generate_for_open_hooks"
+DRAFTING_SCHEDULE_NAME = "Quest drafting: open hooks"
+DEFAULT_DRAFTING_INTERVAL_SECONDS = 120
 # Troubles build up over game hours; a scan every few minutes of real time is plenty.
 DEFAULT_SCAN_INTERVAL_SECONDS = 300
 
@@ -26,26 +28,33 @@ def hook_scan_schedule_for_world(*, world: World) -> PeriodicTask | None:
     return PeriodicTask.objects.filter(name=hook_scan_schedule_name(world)).first()
 
 
-@transaction.atomic
 def hook_scan_schedule_ensure(*, world: World, every_seconds: int | None = None) -> tuple[PeriodicTask, bool]:
     """Create the world's hook-scan schedule if missing. An existing one is left as the designer set it."""
-    existing = hook_scan_schedule_for_world(world=world)
-    if existing is not None:
-        return existing, False
     every = every_seconds or getattr(
         settings, "GMCONSOLE_HOOK_SCAN_INTERVAL_SECONDS", DEFAULT_SCAN_INTERVAL_SECONDS
     )
-    interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=IntervalSchedule.SECONDS)
-    task = PeriodicTask(
+    return periodic_task_ensure(
         name=hook_scan_schedule_name(world),
         task=SCAN_TASK,
-        interval=interval,
-        args=json.dumps([world.pk]),
+        every_seconds=every,
+        args=[world.pk],
         queue="default",
-        enabled=True,
         description=f"Look for troubles in {world.name} (shortages, hunger, danger, war) every {every} s; "
         "they become quest hooks for the GM.",
     )
-    task.full_clean()
-    task.save()
-    return task, True
+
+
+def drafting_schedule_ensure(*, every_seconds: int | None = None) -> tuple[PeriodicTask, bool]:
+    """Create the schedule that turns open hooks into quest drafts (all worlds), if missing."""
+    every = every_seconds or getattr(
+        settings, "GMCONSOLE_QUEST_DRAFTING_INTERVAL_SECONDS", DEFAULT_DRAFTING_INTERVAL_SECONDS
+    )
+    return periodic_task_ensure(
+        name=DRAFTING_SCHEDULE_NAME,
+        task=DRAFTING_TASK,
+        every_seconds=every,
+        args=[],
+        queue="default",
+        description=f"Every {every} s, write quest drafts (LLM or template narrator) for open hooks without one; "
+        "the GM reviews them in the console before players see them.",
+    )

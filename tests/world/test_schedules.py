@@ -28,8 +28,14 @@ def test_setup_schedules_creates_one_tick_schedule_per_world_once(settings):
     assert task.interval.every == 7 and task.interval.period == "seconds"
     assert task.enabled and task.queue == "sim"
     lines = out.getvalue().splitlines()
-    assert lines[0] == f"World tick: {world.slug}: created, every 7 seconds, enabled"
-    assert lines[2] == f"World tick: {world.slug}: exists, every 7 seconds, enabled"
+    assert lines == [
+        "Quest drafting: open hooks: created, every 120 seconds, enabled",
+        f"World tick: {world.slug}: created, every 7 seconds, enabled",
+        f"Quest hooks: {world.slug}: created, every 300 seconds, enabled",
+        "Quest drafting: open hooks: exists, every 120 seconds, enabled",
+        f"World tick: {world.slug}: exists, every 7 seconds, enabled",
+        f"Quest hooks: {world.slug}: exists, every 300 seconds, enabled",
+    ]
 
 
 def test_a_designers_changes_survive_setup_schedules():

@@ -22,25 +22,39 @@ def schedule_for_world(*, world: World) -> PeriodicTask | None:
 
 
 @transaction.atomic
-def schedule_ensure(*, world: World, every_seconds: int | None = None) -> tuple[PeriodicTask, bool]:
-    """Create the world's tick schedule if missing. An existing one is left as the designer set it."""
-    existing = schedule_for_world(world=world)
+def periodic_task_ensure(
+    *, name: str, task: str, every_seconds: int, args: list, queue: str, description: str
+) -> tuple[PeriodicTask, bool]:
+    """Create an interval schedule if none has this name; an existing one is left as the designer set it."""
+    existing = PeriodicTask.objects.filter(name=name).first()
     if existing is not None:
         return existing, False
+    interval, _ = IntervalSchedule.objects.get_or_create(every=every_seconds, period=IntervalSchedule.SECONDS)
+    periodic = PeriodicTask(
+        name=name,
+        task=task,
+        interval=interval,
+        args=json.dumps(args),
+        queue=queue,
+        enabled=True,
+        description=description,
+    )
+    periodic.full_clean()
+    periodic.save()
+    return periodic, True
+
+
+def schedule_ensure(*, world: World, every_seconds: int | None = None) -> tuple[PeriodicTask, bool]:
+    """Create the world's tick schedule if missing."""
     every = every_seconds or settings.GMCONSOLE_TICK_INTERVAL_SECONDS
-    interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=IntervalSchedule.SECONDS)
-    task = PeriodicTask(
+    return periodic_task_ensure(
         name=schedule_name(world),
         task=TICK_TASK,
-        interval=interval,
-        args=json.dumps([world.pk]),
+        every_seconds=every,
+        args=[world.pk],
         queue="sim",
-        enabled=True,
         description=f"One game hour of {world.name} every {every} s. Pause it, change the interval or run it now here.",
     )
-    task.full_clean()
-    task.save()
-    return task, True
 
 
 @transaction.atomic

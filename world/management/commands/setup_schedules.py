@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from quests.schedules import hook_scan_schedule_ensure
+from quests.schedules import drafting_schedule_ensure, hook_scan_schedule_ensure
 from world.models import World
 from world.services.schedules import schedule_ensure
 
@@ -19,11 +19,13 @@ class Command(BaseCommand):
         worlds = list(World.objects.all())
         if not worlds:
             self.stdout.write("No world yet: import one with `manage.py import_world PATH`.")
+        schedules = [drafting_schedule_ensure()] if worlds else []
         for world in worlds:
-            for task, created in (
+            schedules += [
                 schedule_ensure(world=world, every_seconds=every),
                 hook_scan_schedule_ensure(world=world),
-            ):
-                state = "created" if created else "exists"
-                enabled = "enabled" if task.enabled else "paused"
-                self.stdout.write(f"{task.name}: {state}, {task.interval}, {enabled}")
+            ]
+        for task, created in schedules:
+            state = "created" if created else "exists"
+            enabled = "enabled" if task.enabled else "paused"
+            self.stdout.write(f"{task.name}: {state}, {task.interval}, {enabled}")
