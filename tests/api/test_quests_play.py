@@ -338,3 +338,16 @@ def test_every_quest_route_needs_a_token(client, bread_quest, method, path):
     response = getattr(client, method)("/api/v1" + path.format(id=bread_quest["quest"].pk))
 
     assert (response.status_code, response.json()) == (401, {"detail": "Unauthorized"})
+
+
+def test_the_scheduled_scan_flags_a_quest_whose_giver_died(player, bread_quest):
+    from quests.tasks import scan_hooks_task
+
+    quest = bread_quest["quest"]
+    Npc.objects.filter(pk=bread_quest["baker"].pk).update(is_alive=False)
+
+    summary = scan_hooks_task(player.world.pk)
+
+    quest.refresh_from_db()
+    assert summary["broken_quests"] == [quest.pk]
+    assert quest.status == Quest.Status.BROKEN

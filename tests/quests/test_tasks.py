@@ -30,6 +30,7 @@ def test_the_task_scans_a_world_and_returns_a_small_summary(world):
     summary = scan_hooks_task(world.pk)
 
     assert summary["created"] == 1 and summary["by_kind"] == {"shortage": 1}
+    assert summary["broken_quests"] == []  # no published quest to check
     assert json.loads(json.dumps(summary)) == summary  # JSON-safe
     assert QuestHook.objects.count() == 1
 
