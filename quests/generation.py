@@ -178,6 +178,7 @@ def quest_plot_generate(
             template=lambda: plot_template(ctx),
         )
         plot, narrator = result.value, _narrator(result)
+        note = result.notice if result.budget_spent else ""  # the GM should know why the template wrote it
     except LLMInvalidOutput as error:
         plot, narrator = plot_template(ctx), "template"
         note = PLOT_TEMPLATE_FALLBACK.format(error=error)

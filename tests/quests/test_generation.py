@@ -367,3 +367,20 @@ def test_every_hook_of_a_troubled_world_becomes_a_valid_template_draft(world):
 
     assert [q.status for q in quests] == [Quest.Status.DRAFT] * len(hooks), [q.error for q in quests]
     assert len({q.title for q in quests}) == len(quests)
+
+
+def test_a_spent_budget_is_noted_on_the_quest(world, settings):
+    """With a key but the world's budget spent, the template writes the quest and the GM is told why."""
+    from decimal import Decimal
+
+    from gmconsole.llm.services import llm_budget_set
+
+    settings.OPENROUTER_API_KEY = "test-key"
+    settings.LLM_BASE_URL = "http://127.0.0.1:9/v1"  # never reached: the budget stops the call first
+    hook = bread_shortage_hook(world)
+    llm_budget_set(world=world, daily_usd=Decimal("0"))
+
+    quest = quest_plot_generate(hook=hook)
+
+    assert quest.narrator == "template"
+    assert "budget" in quest.error.lower()
