@@ -15,7 +15,6 @@ from kombu.exceptions import OperationalError
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from gmconsole.dispatch import dispatch_on_commit
 from npcs.api import player_character
 from npcs.models import PlayerCharacter
 from quests.models import Quest, QuestAssignment
@@ -27,6 +26,7 @@ from quests.play import (
     QuestPlayError,
     assignment_objective_states,
     quest_accept,
+    quest_progress_dispatch,
 )
 from world.api import Ref
 from world.models import Route
@@ -216,7 +216,6 @@ def quest_actions(
 ):
     """Report what your character did; poll the status URL for what it advanced and any reward."""
     from gmconsole.api import BROKER_DOWN, accepted  # the API module mounts this router
-    from quests.tasks.play import monitor_quest_progression_task
 
     quest, character = _visible_quest(request, quest_id, world)
     assignment = _own_assignment(quest, character)
@@ -228,9 +227,7 @@ def quest_actions(
         return Status(400, {"detail": TOO_MANY_ACTIONS.format(limit=MAX_ACTIONS_PER_REPORT)})
     payload = [a.model_dump(exclude_none=True) for a in actions]
     try:
-        task_id = dispatch_on_commit(
-            monitor_quest_progression_task, quest.pk, payload, character_id=character.pk
-        )
+        task_id = quest_progress_dispatch(quest=quest, character=character, actions=payload)
     except OperationalError:
         return Status(503, {"detail": BROKER_DOWN})
     return accepted(request, response, task_id, name="quest-actions")

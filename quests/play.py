@@ -360,3 +360,17 @@ def quests_flag_broken(*, world: World) -> list[int]:
         for quest in Quest.objects.filter(world=world, status=Quest.Status.PUBLISHED)
         if quest_flag_if_broken(quest=quest, facts=facts)
     ]
+
+
+def quest_progress_dispatch(*, quest: Quest, character: PlayerCharacter, actions: list[dict]) -> str:
+    """Queue the progression task for a player's report (after commit) and link its result from the quest."""
+    from gmconsole.dispatch import dispatch_on_commit
+    from quests.tasks.play import monitor_quest_progression_task
+
+    # Sent first (a broker that is down raises here and nothing is recorded), then linked.
+    task_id = dispatch_on_commit(monitor_quest_progression_task, quest.pk, actions, character_id=character.pk)
+    with transaction.atomic():
+        locked = Quest.objects.select_for_update().get(pk=quest.pk)
+        locked.task_ids = [*locked.task_ids, task_id]
+        locked.save(update_fields=["task_ids", "updated_at"])
+    return task_id

@@ -269,6 +269,8 @@ def test_actions_answer_202_and_dispatch_after_commit(
 
     assert response.status_code == 202 and len(callbacks) == 1
     assert response.json()["status_url"].endswith(f"/api/v1/tasks/{response.json()['task_id']}")
+    quest.refresh_from_db()
+    assert quest.task_ids[-1] == response.json()["task_id"]  # the GM finds the result from the quest
 
 
 def test_actions_on_a_quest_not_accepted_is_a_conflict(client, player, bread_quest):
