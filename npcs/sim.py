@@ -77,16 +77,7 @@ _INN_DAY = _day(
     (20, 20, EAT),
     (21, 1, WORK),
 )
-_DAY_WATCH = _day(
-    (0, 5, SLEEP),
-    (22, 23, SLEEP),
-    (6, 6, EAT),
-    (7, 12, WORK),
-    (13, 13, EAT),
-    (14, 18, WORK),
-    (19, 19, EAT),
-    (20, 21, SOCIALISE),
-)
+_DAY_WATCH = _CRAFT_DAY  # the day watch keeps craftsmen's hours
 _NIGHT_WATCH = _day(
     (8, 15, SLEEP),
     (16, 16, SOCIALISE),

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from quests.models import Motivation, QuestObjective
+from quests.validation import ACTIONS
 
 MotivationName = Literal[
     "knowledge",
@@ -23,23 +24,7 @@ MotivationName = Literal[
     "ability",
     "equipment",
 ]
-ActionName = Literal[
-    "go_to",
-    "gather",
-    "fetch",
-    "deliver",
-    "exchange",
-    "talk",
-    "listen",
-    "report",
-    "escort",
-    "defend",
-    "defeat",
-    "explore",
-    "repair",
-    "spy",
-    "use",
-]
+ActionName = Literal[ACTIONS]  # the validator's list: one source for the schema the model sees
 # The literals above must stay in step with the models' choices.
 assert set(MotivationName.__args__) == set(Motivation.values)  # noqa: S101
 assert set(ActionName.__args__) == set(QuestObjective.Action.values)  # noqa: S101
