@@ -427,7 +427,7 @@ def quest_generation_retry(*, quest: Quest) -> str:
 
     A quest with a plot goes straight to the objectives stage; one without starts over.
     """
-    quest = Quest.objects.select_for_update().select_related("hook").get(pk=quest.pk)
+    quest = Quest.objects.select_for_update(of=("self",)).select_related("hook").get(pk=quest.pk)
     if quest.status not in (Quest.Status.FAILED, Quest.Status.NEEDS_ATTENTION) or quest.hook is None:
         raise QuestGenerationError(NOT_RETRYABLE.format(quest=quest.pk, status=quest.status))
     quest.status = Quest.Status.GENERATING

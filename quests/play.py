@@ -147,7 +147,7 @@ def quest_actions_report(*, assignment: QuestAssignment, actions: list[dict]) ->
     if len(actions) > MAX_ACTIONS_PER_REPORT:
         raise QuestPlayError(TOO_MANY_ACTIONS.format(limit=MAX_ACTIONS_PER_REPORT))
     # Lock order: quest, then assignment (quest_complete takes the same order).
-    quest = Quest.objects.select_for_update().select_related("world").get(pk=assignment.quest_id)
+    quest = Quest.objects.select_for_update(of=("self",)).select_related("world").get(pk=assignment.quest_id)
     assignment = QuestAssignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.status != QuestAssignment.Status.ACTIVE:
         raise QuestPlayError(ASSIGNMENT_CLOSED.format(quest=quest.pk, status=assignment.status))
@@ -210,9 +210,15 @@ def quest_complete(*, assignment: QuestAssignment) -> Completion:
     """Close a finished quest: pay the escrow to the character, relieve the trouble it answered
     (the hook is resolved), and write a chronicle entry that says what and why."""
     quest = (
-        Quest.objects.select_for_update().select_related("world", "hook", "giver").get(pk=assignment.quest_id)
+        Quest.objects.select_for_update(of=("self",))
+        .select_related("world", "hook", "giver")
+        .get(pk=assignment.quest_id)
     )
-    assignment = QuestAssignment.objects.select_for_update().select_related("character").get(pk=assignment.pk)
+    assignment = (
+        QuestAssignment.objects.select_for_update(of=("self",))
+        .select_related("character")
+        .get(pk=assignment.pk)
+    )
     if quest.status not in PLAYABLE:
         raise QuestPlayError(QUEST_CLOSED.format(quest=quest.pk, status=quest.status))
     if assignment.status != QuestAssignment.Status.ACTIVE:
