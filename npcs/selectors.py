@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from npcs.models import Activity, Npc
+from npcs.sim import settlement_safety
 from world.models import Settlement, World
 
 NEEDS: tuple[str, ...] = ("hunger", "rest", "social", "safety")
@@ -60,3 +61,24 @@ def npc_population_summary(
             sums[need] += row[f"sum_{need}"] or 0
     needs = {need: (sums[need] / living if living else None) for need in NEEDS}
     return PopulationSummary(living=living, activities=activities, needs=needs)
+
+
+def settlement_safety_level(*, settlement_id: int) -> int:
+    """How safe a settlement feels (walls, citadel, guards per head), counted in one query.
+
+    The tick shard computes the same from the NPCs it has already loaded (world.services.ticks).
+    """
+    alive = Q(npcs__is_alive=True)
+    row = (
+        Settlement.objects.filter(pk=settlement_id)
+        .annotate(
+            people=Count("npcs", filter=alive),
+            guards=Count("npcs", filter=alive & Q(npcs__profession="guard")),
+        )
+        .values_list("has_walls", "has_citadel", "people", "guards")
+        .first()
+    )
+    if row is None:
+        return 50
+    walls, citadel, people, guards = row
+    return settlement_safety(has_walls=walls, has_citadel=citadel, guards=guards, npcs=people)

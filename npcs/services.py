@@ -12,9 +12,10 @@ from economy.services.books import books_load, books_save
 from gmconsole.dispatch import dispatch_on_commit
 from npcs import sim as npc_sim
 from npcs.models import Npc, PlayerCharacter
+from npcs.selectors import settlement_safety_level
 from world import sim
 from world.models import World
-from world.services.ticks import npc_states, npc_states_save, safety_levels
+from world.services.ticks import npc_states, npc_states_save
 
 NPC_NOT_FOUND = "No living NPC with id {npc_id}."
 CHARACTER_NOT_FOUND = "No player character with id {character_id}."
@@ -33,8 +34,7 @@ def _locked_npc(npc_id: int) -> sim.NpcState:
 
 
 def _safety(npc: sim.NpcState) -> int:
-    people = npc_states(Npc.objects.filter(settlement_id=npc.settlement_id, is_alive=True).only("id"))
-    return safety_levels([npc.settlement_id], people).get(npc.settlement_id, 50)
+    return settlement_safety_level(settlement_id=npc.settlement_id)
 
 
 def _current_hour(npc_id: int) -> int:
@@ -151,8 +151,7 @@ def character_observe(*, character_id: int) -> dict:
     character = PlayerCharacter.objects.select_related("settlement").filter(pk=character_id).first()
     if character is None:
         raise NpcNotFound(CHARACTER_NOT_FOUND.format(character_id=character_id))
-    people = npc_states(Npc.objects.filter(settlement_id=character.settlement_id, is_alive=True))
-    safety = safety_levels([character.settlement_id], people).get(character.settlement_id, 50)
+    safety = settlement_safety_level(settlement_id=character.settlement_id)
     return {
         "character": character_id,
         "settlement": character.settlement.name,

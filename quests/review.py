@@ -204,6 +204,15 @@ def _replace_objectives(quest: Quest, objectives: list[dict]) -> None:
 # --- Writes ---------------------------------------------------------------------------------
 
 
+def _mark_reviewed(quest: Quest, user, status: str, *also: str) -> None:
+    """Set the review outcome (status, who, when) and save it with the fields the caller also set."""
+    quest.status = status
+    quest.reviewed_by = user
+    quest.reviewed_at = timezone.now()
+    quest.full_clean(validate_unique=False)
+    quest.save(update_fields=["status", "reviewed_by", "reviewed_at", *also, "updated_at"])
+
+
 def quest_approve(*, quest: Quest, user) -> Quest:
     """Publish a valid draft: the only way a quest reaches players.
 
@@ -236,13 +245,8 @@ def quest_approve(*, quest: Quest, user) -> Quest:
         else:
             quest_escrow_reward(quest=quest)  # refuses (rolls back) if the purse is short
             quest.refresh_from_db(fields=["escrow_cp"])
-            now = timezone.now()
-            quest.status = Quest.Status.PUBLISHED
-            quest.published_at = now
-            quest.reviewed_by = user
-            quest.reviewed_at = now
-            quest.full_clean(validate_unique=False)
-            quest.save(update_fields=["status", "published_at", "reviewed_by", "reviewed_at", "updated_at"])
+            quest.published_at = timezone.now()
+            _mark_reviewed(quest, user, Quest.Status.PUBLISHED, "published_at")
             _log(
                 quest=quest,
                 user=user,
@@ -324,13 +328,8 @@ def quest_reject(*, quest: Quest, user, reason: str) -> Quest:
     old_status = quest.status
     refunded = quest_escrow_refund(quest=quest)
     quest.refresh_from_db(fields=["escrow_cp"])
-    now = timezone.now()
-    quest.status = Quest.Status.REJECTED
     quest.rejection_reason = reason
-    quest.reviewed_by = user
-    quest.reviewed_at = now
-    quest.full_clean(validate_unique=False)
-    quest.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated_at"])
+    _mark_reviewed(quest, user, Quest.Status.REJECTED, "rejection_reason")
     _log(
         quest=quest,
         user=user,

@@ -28,8 +28,10 @@ from .snapshot import (
     WAR,
     WAR_FRONT,
     WEALTH,
+    GoodInfo,
     HookCandidate,
     NpcInfo,
+    SettlementInfo,
     WorldSnapshot,
     enemy_pair,
     people_by_settlement,
@@ -59,6 +61,21 @@ def reach(snapshot: WorldSnapshot, settlement_id: int, severity: int) -> int:
     return max(0, min(100, severity * percent // 100))
 
 
+def good_facts(town: SettlementInfo, good: GoodInfo) -> dict:
+    """The market numbers behind a hook about one good in one town."""
+    return {
+        "settlement": town.name,
+        "item": good.code,
+        "item_name": good.name,
+        "quantity": good.quantity,
+        "target": good.target,
+        "price": good.price,
+        "base_price": good.base_price,
+        "demand": good.demand,
+        "supply": good.supply,
+    }
+
+
 def detect_shortages(snapshot: WorldSnapshot, people: dict[int, list[NpcInfo]]) -> list[HookCandidate]:
     """A good whose stock fell below SHORTAGE_STOCK_PERCENT of what the merchants like to hold."""
     found = []
@@ -86,18 +103,7 @@ def detect_shortages(snapshot: WorldSnapshot, people: dict[int, list[NpcInfo]]) 
                 item_id=good.item_id,
                 giver_id=giver,
                 involved_ids=involved,
-                facts={
-                    "settlement": town.name,
-                    "item": good.code,
-                    "item_name": good.name,
-                    "quantity": good.quantity,
-                    "target": good.target,
-                    "shortfall_percent": shortfall,
-                    "price": good.price,
-                    "base_price": good.base_price,
-                    "demand": good.demand,
-                    "supply": good.supply,
-                },
+                facts={**good_facts(town, good), "shortfall_percent": shortfall},
             )
         )
     return found
@@ -130,18 +136,7 @@ def detect_dear_goods(
                 item_id=good.item_id,
                 giver_id=giver,
                 involved_ids=involved,
-                facts={
-                    "settlement": town.name,
-                    "item": good.code,
-                    "item_name": good.name,
-                    "price": good.price,
-                    "base_price": good.base_price,
-                    "price_percent": ratio,
-                    "quantity": good.quantity,
-                    "target": good.target,
-                    "demand": good.demand,
-                    "supply": good.supply,
-                },
+                facts={**good_facts(town, good), "price_percent": ratio},
             )
         )
     return found

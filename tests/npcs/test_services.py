@@ -118,3 +118,17 @@ def test_dispatch_happens_after_commit_and_returns_the_task_id(world, django_cap
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         task_id = npc_action_dispatch(npc=npc, action="observe")
     assert len(callbacks) == 1 and len(task_id) == 36
+
+
+def test_the_safety_selector_agrees_with_the_tick(world):
+    from npcs.selectors import settlement_safety_level
+    from world.services.ticks import npc_states, safety_levels
+
+    town = Npc.objects.filter(world=world).first().settlement
+    people = npc_states(Npc.objects.filter(settlement=town, is_alive=True))
+
+    assert (
+        settlement_safety_level(settlement_id=town.pk)
+        == safety_levels([town.pk], people)[town.pk]
+        == 40 + 15 + 30
+    )  # walls, and 2 guards in 18 (capped)
