@@ -180,9 +180,10 @@ CELERY_TASK_SEND_SENT_EVENT = True
 # --- World simulation ------------------------------------------------------
 # Seconds of real time between scheduled ticks (one tick = one game hour).
 GMCONSOLE_TICK_INTERVAL_SECONDS = int(os.environ.get("TICK_INTERVAL_SECONDS", "10"))
-# A tick still "running" after this many seconds is considered dead and no
-# longer blocks the next one.
-GMCONSOLE_TICK_STALE_SECONDS = int(os.environ.get("TICK_STALE_SECONDS", "600"))
+# A tick still "running" after this many seconds (e.g. the stack was stopped mid-tick) is taken
+# over by the next one, which re-sends its shards; those already applied skip themselves, so a
+# short limit is safe. Ticks take seconds.
+GMCONSOLE_TICK_STALE_SECONDS = int(os.environ.get("TICK_STALE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from world.models import ChronicleEntry, Faction, Region, Route, Settlement, TickRun, World
+from world.models import ChronicleEntry, Faction, Region, Route, Settlement, ShardRun, TickRun, World
 
 
 def worlds_all() -> QuerySet[World]:
@@ -34,15 +34,22 @@ def tick_run_latest(*, world: World) -> TickRun | None:
 
 
 def tick_run_active(*, world: World) -> TickRun | None:
-    """The tick running now, ignoring one so old that the engine treats it as dead."""
+    """The tick running now, ignoring one so old that the engine treats it as dead.
+
+    Its `shards_done` is counted live from the shard markers (the run row itself is only
+    written when the tick finishes).
+    """
     stale_after = timedelta(seconds=settings.GMCONSOLE_TICK_STALE_SECONDS)
-    return (
+    run = (
         TickRun.objects.filter(
             world=world, status=TickRun.Status.RUNNING, started_at__gte=timezone.now() - stale_after
         )
         .order_by("-tick")
         .first()
     )
+    if run is not None:
+        run.shards_done = ShardRun.objects.filter(world=world, tick=run.tick).count()
+    return run
 
 
 def tick_runs_recent(*, world: World, limit: int = 8) -> QuerySet[TickRun]:

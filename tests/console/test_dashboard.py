@@ -12,7 +12,7 @@ from economy.selectors import PriceTrend
 from gmconsole.console.display import ago, coins, sparkline
 from npcs.models import Activity
 from tests import factories as f
-from world.models import ChronicleEntry, TickRun
+from world.models import ChronicleEntry, ShardRun, TickRun
 
 pytestmark = pytest.mark.django_db
 
@@ -90,9 +90,8 @@ def test_panel_partial_is_a_fragment_with_fresh_values(staff_client, town):
 
 
 def test_ticks_panel_shows_a_running_tick_and_its_shards(staff_client, town):
-    TickRun.objects.create(
-        world=town.world, tick=63, status=TickRun.Status.RUNNING, shards_total=4, shards_done=1
-    )
+    TickRun.objects.create(world=town.world, tick=63, status=TickRun.Status.RUNNING, shards_total=4)
+    ShardRun.objects.create(world=town.world, tick=63, shard="region:1")  # one shard applied so far
 
     html = _text(staff_client.get(reverse("console:panel", args=["ticks"])))
 

@@ -188,3 +188,31 @@ def test_tick_without_markets_still_runs_needs():
     assert runs[-1].summary["activities"]["work"] > 0
     assert runs[-1].summary["idle_reasons"]["no-market"] == runs[-1].summary["activities"]["work"]
     assert set(Npc.objects.filter(world=world).values_list("last_tick", flat=True)) == {8}
+
+
+def test_a_tick_cut_off_midway_is_taken_over_and_finished_without_reapplying(settings):
+    # given a tick stopped after one of its two shards (say, the stack was stopped)
+    world = small_world(regions=2)
+    first = ticks.tick_begin(world=world)
+    done_region, other_region = first.region_ids
+    ticks.region_tick_apply(world_id=world.pk, tick=1, region_id=done_region)
+    after_one_shard = Npc.objects.filter(region_id=done_region).order_by("id").values_list("hunger", "purse")
+    after_one_shard = list(after_one_shard)
+
+    # when it has gone stale and the next scheduled tick comes
+    settings.GMCONSOLE_TICK_STALE_SECONDS = 0
+    again = ticks.tick_begin(world=world)
+    for region_id in again.region_ids:
+        ticks.region_tick_apply(world_id=world.pk, tick=again.run.tick, region_id=region_id)
+    ticks.tick_finish(world_id=world.pk, tick=again.run.tick)
+
+    # then the same tick is finished: the applied shard was not applied again, the other one was
+    assert again.run.tick == 1
+    world.refresh_from_db()
+    assert world.current_tick == 1
+    assert (
+        list(Npc.objects.filter(region_id=done_region).order_by("id").values_list("hunger", "purse"))
+        == after_one_shard
+    )
+    assert set(Npc.objects.filter(region_id=other_region).values_list("last_tick", flat=True)) == {1}
+    assert TickRun.objects.get(world=world, tick=1).npc_updates == 72
