@@ -201,6 +201,7 @@ class ChronicleEntry(models.Model):
         NPC = "npc"
         EVENT = "event"
         QUEST = "quest"
+        RUMOUR = "rumour"
         GM = "gm"
 
     world = models.ForeignKey(World, on_delete=models.CASCADE, related_name="chronicle")
@@ -275,3 +276,195 @@ class ShardRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.world_id}/{self.tick}/{self.shard}"
+
+
+class WorldEvent(models.Model):
+    """Something big (a war, a flood, a festival...) that the world answers region by region.
+
+    Started now or at a clocked time, it is applied by one task per affected region (a chord)
+    and lasts `duration_ticks`: while it lasts, its impacts shape the affected regions' ticks.
+    """
+
+    class Kind(models.TextChoices):
+        WAR = "war"
+        FLOOD = "flood"
+        PLAGUE = "plague"
+        FAMINE = "famine"
+        FIRE = "fire"
+        FESTIVAL = "festival"
+        QUEST = "quest", "quest completion"
+        CUSTOM = "custom"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # created, waiting to start (now or at a clocked time)
+        APPLYING = "applying"  # region tasks running
+        ACTIVE = "active"  # applied everywhere; lasting effects in force
+        PARTIAL = "partial"  # some regions failed; the GM may retry them
+        ENDED = "ended"  # duration over; the world recovers
+        CANCELLED = "cancelled"
+
+    class Origin(models.TextChoices):
+        CONSOLE = "console"
+        SCHEDULE = "schedule"
+        PLAYER = "player"
+        QUEST = "quest"
+
+    world = models.ForeignKey(World, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    settlement = models.ForeignKey(
+        Settlement,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        help_text="Epicentre",
+    )
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="events", help_text="Epicentre"
+    )
+    aggressor = models.ForeignKey(
+        Faction, null=True, blank=True, on_delete=models.SET_NULL, related_name="wars_started"
+    )
+    defender = models.ForeignKey(
+        Faction, null=True, blank=True, on_delete=models.SET_NULL, related_name="wars_defended"
+    )
+    severity = models.PositiveSmallIntegerField(default=5, help_text="1 (minor) to 10 (catastrophic)")
+    duration_ticks = models.PositiveIntegerField(default=48, help_text="How many ticks the effects last")
+    effects = models.JSONField(
+        default=dict, blank=True, help_text="Custom events: the GM's modifiers (see the event form)"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.CONSOLE)
+    created_by = models.CharField(max_length=150, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="Clocked start; empty starts at once")
+    started_tick = models.PositiveIntegerField(null=True, blank=True)
+    ends_tick = models.PositiveIntegerField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    chronicle_entry = models.ForeignKey(
+        ChronicleEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    quest = models.ForeignKey(
+        "quests.Quest", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["world", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__gte=1) & Q(severity__lte=10), name="event_severity_1_to_10"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_in_force(self, tick: int) -> bool:
+        return (
+            self.status in (self.Status.ACTIVE, self.Status.PARTIAL, self.Status.APPLYING)
+            and self.ends_tick is not None
+            and tick <= self.ends_tick
+        )
+
+
+class EventImpact(models.Model):
+    """One region's share of an event: applied once by its region task, in force while the event lasts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPLIED = "applied"
+        FAILED = "failed"
+
+    event = models.ForeignKey(WorldEvent, on_delete=models.CASCADE, related_name="impacts")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="event_impacts")
+    hops = models.PositiveSmallIntegerField(default=0, help_text="Route-graph distance from the epicentre")
+    intensity = models.FloatField(help_text="0..1: severity after the fall-off with distance")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    effects = models.JSONField(default=dict, blank=True, help_text="What the impact did: deaths, refugees...")
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    chronicle_entry = models.ForeignKey(
+        ChronicleEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "hops", "region__name"]
+        constraints = [models.UniqueConstraint(fields=["event", "region"], name="eventimpact_unique_region")]
+        indexes = [models.Index(fields=["region", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} in {self.region} ({self.status})"
+
+
+class Rumour(models.Model):
+    """A piece of news spreading from mouth to mouth (Daley–Kendall: spreaders until they meet knowers)."""
+
+    class Status(models.TextChoices):
+        SPREADING = "spreading"
+        STOPPED = "stopped"
+
+    world = models.ForeignKey(World, on_delete=models.CASCADE, related_name="rumours")
+    event = models.ForeignKey(
+        WorldEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="rumours"
+    )
+    origin_settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="+")
+    source_npc = models.ForeignKey(
+        "npcs.Npc", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    details = models.JSONField(default=dict, help_text="The news as first told")
+    text = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SPREADING)
+    started_tick = models.PositiveIntegerField()
+    last_step_tick = models.PositiveIntegerField(default=0)
+    heard_count = models.PositiveIntegerField(default=0)
+    spreaders = models.PositiveIntegerField(default=0)
+    settlements_reached = models.PositiveIntegerField(default=0)
+    curve = models.JSONField(
+        default=list, blank=True, help_text="[[tick, heard, spreaders, settlements], ...]"
+    )
+    chronicle_entry = models.ForeignKey(
+        ChronicleEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_tick", "-id"]
+        indexes = [models.Index(fields=["world", "status"])]
+
+    def __str__(self) -> str:
+        return self.text[:80] or f"Rumour {self.pk}"
+
+
+class RumourHearing(models.Model):
+    """The version of a rumour one NPC heard, from whom, and how much it believes it."""
+
+    rumour = models.ForeignKey(Rumour, on_delete=models.CASCADE, related_name="hearings")
+    npc = models.ForeignKey("npcs.Npc", on_delete=models.CASCADE, related_name="rumours_heard")
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="+")
+    heard_from = models.ForeignKey(
+        "npcs.Npc", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    heard_tick = models.PositiveIntegerField()
+    hops = models.PositiveSmallIntegerField(default=0, help_text="Mouths between the source and this NPC")
+    details = models.JSONField(default=dict)
+    text = models.TextField(blank=True)
+    belief = models.FloatField(default=1.0, help_text="0..1")
+    is_spreading = models.BooleanField(default=True)
+    knowers_met = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["heard_tick", "id"]
+        constraints = [models.UniqueConstraint(fields=["rumour", "npc"], name="rumourhearing_unique_npc")]
+        indexes = [models.Index(fields=["rumour", "is_spreading"]), models.Index(fields=["npc"])]
+
+    def __str__(self) -> str:
+        return f"{self.npc_id} heard {self.rumour_id}"
