@@ -13,6 +13,7 @@ from economy import sim as market
 from economy.goods import DRINK, NOURISHMENT, RECIPES, TAX_HOUR, TOOL, WAGES_FROM_MARKET, WAGES_FROM_TREASURY
 from npcs import sim as npc_sim
 from npcs.sim import EAT, SLEEP, SOCIALISE, WORK, Needs
+from world.events.sim import NO_MODIFIERS, Modifiers, works
 
 TOOL_WEAR_ONE_IN = 200  # a producer's tool wears out about once in this many work hours
 LARDER_TARGET = 2  # meals an NPC likes to keep at home
@@ -114,13 +115,25 @@ def eat(npc: NpcState, book: market.MarketBook | None, stats: HourStats) -> None
         stats.went_hungry += 1
 
 
-def work(npc: NpcState, book: market.MarketBook | None, tick: int, stats: HourStats) -> None:
-    """An hour of work: producers make goods for the market; guards, priests, merchants draw wages."""
+def work(
+    npc: NpcState,
+    book: market.MarketBook | None,
+    tick: int,
+    stats: HourStats,
+    modifiers: Modifiers = NO_MODIFIERS,
+) -> None:
+    """An hour of work: producers make goods for the market; guards, priests, merchants draw wages.
+
+    An event in force (a flooded field, a closed mine) takes away a share of producers' hours.
+    """
     if book is None:
         stats.idle_reasons["no-market"] += 1
         return
     recipe = RECIPES.get(npc.profession)
     if recipe is not None:
+        if not works(npc.id, tick, modifiers.production_factor(npc.profession)):
+            stats.idle_reasons["event"] += 1
+            return
         outcome = market.work_hour(book, recipe, npc.purse)
         if outcome.reason:
             stats.idle_reasons[outcome.reason] += 1
@@ -176,6 +189,7 @@ def npc_hour(
     book: market.MarketBook | None,
     safety_level: int,
     stats: HourStats,
+    modifiers: Modifiers = NO_MODIFIERS,
 ) -> bool:
     """Apply one hour to one NPC. Returns False when this tick was already applied to it."""
     if npc.last_tick >= tick:
@@ -183,11 +197,15 @@ def npc_hour(
         return False
     scheduled = npc_sim.routine_activity(npc.profession, hour, npc.id)
     activity = npc_sim.choose_activity(npc.needs, scheduled, npc.purse)
-    npc.set_needs(npc_sim.decay_needs(npc.needs, activity, safety_level))
+    npc.set_needs(npc_sim.decay_needs(npc.needs, activity, npc_sim.clamp(safety_level + modifiers.safety)))
+    if modifiers.hunger:
+        npc.hunger = npc_sim.clamp(npc.hunger - modifiers.hunger)
+    if modifiers.social:
+        npc.social = npc_sim.clamp(npc.social + modifiers.social)
     if activity == EAT:
         eat(npc, book, stats)
     elif activity == WORK:
-        work(npc, book, tick, stats)
+        work(npc, book, tick, stats, modifiers)
     elif activity == SOCIALISE:
         socialise(npc, book, stats)
     if hour == TAX_HOUR and book is not None:
@@ -216,8 +234,13 @@ def region_hour(
     *,
     hour: int,
     tick: int,
+    modifiers: Modifiers = NO_MODIFIERS,
 ) -> HourStats:
-    """One hour for a whole region: each NPC in id order, then each market's prices."""
+    """One hour for a whole region: each NPC in id order, then each market's prices.
+
+    `modifiers` are the events in force in the region (world.events.sim): lost production,
+    shifted needs, and extra demand that the markets feel before prices move.
+    """
     stats = HourStats()
     reset_flows(books)
     for npc in sorted(npcs, key=lambda n: n.id):
@@ -228,8 +251,12 @@ def region_hour(
             book=books.get(npc.settlement_id),
             safety_level=safety_levels.get(npc.settlement_id, 50),
             stats=stats,
+            modifiers=modifiers,
         )
     for book in books.values():
+        for code, extra in modifiers.demand.items():
+            if code in book.stocks:
+                book.stocks[code].demand += extra
         market.update_prices(book)
     return stats
 

@@ -16,7 +16,7 @@ def chronicle_record(
     data: dict | None = None,
     region: Region | None = None,
     settlement: Settlement | None = None,
-    causes: Iterable[ChronicleEntry] = (),
+    causes: Iterable[ChronicleEntry | int] = (),
 ) -> ChronicleEntry:
     entry = ChronicleEntry(
         world=world, tick=tick, kind=kind, text=text, data=data or {}, region=region, settlement=settlement

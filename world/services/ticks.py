@@ -32,6 +32,7 @@ from npcs.sim import settlement_safety
 from world import sim
 from world.models import ChronicleEntry, Region, Settlement, ShardRun, TickRun, World
 from world.services.chronicle import chronicle_record
+from world.services.events import events_tick, impacts_in_force, modifiers_in_force, price_spikes_record
 
 logger = logging.getLogger(__name__)
 
@@ -162,15 +163,23 @@ def region_tick_apply(*, world_id: int, tick: int, region_id: int) -> dict:
         )
         loaded = books_load(region_id=region_id, lock=True)
         safety = safety_levels(list(loaded.books) + list(loaded.treasury_only), npcs)
+        in_force = impacts_in_force(region_id=region_id, tick=tick)  # events felt here this tick
+        modifiers = modifiers_in_force(in_force)
         stats = sim.HourStats()
         pending = [n for n in npcs if n.last_tick < tick]
         for index, hour in enumerate(tick_hours(world, tick)):
             for npc in pending:  # a tick of several game hours applies each hour once
                 npc.last_tick = tick - 1
-            hour_stats = sim.region_hour(pending, loaded.books, safety, hour=hour, tick=tick)
+            hour_stats = sim.region_hour(
+                pending, loaded.books, safety, hour=hour, tick=tick, modifiers=modifiers
+            )
             stats = hour_stats if index == 0 else _merge(stats, hour_stats)
         npc_states_save(pending)
         books_save(loaded)
+        if in_force:
+            price_spikes_record(
+                world=world, tick=tick, region=region_id, impacts=in_force, books=loaded.books
+            )
         marker.npc_updates = len(pending)
         marker.duration_ms = round((time.perf_counter() - started) * 1000)
         marker.stats = stats.as_dict()
@@ -277,6 +286,7 @@ def tick_finish(*, world_id: int, tick: int) -> dict:
     text = _summary_line(world, tick, stats, prices)
     entry = chronicle_record(world=world, tick=tick, kind=ChronicleEntry.Kind.TICK, text=text, data=stats)
     World.objects.filter(pk=world_id, current_tick__lt=tick).update(current_tick=tick)
+    events_tick(world=world, tick=tick)
     run.status = TickRun.Status.DONE
     run.shards_done = len(shard_rows)
     run.npc_updates = sum(row[0] for row in shard_rows)
