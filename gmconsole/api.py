@@ -24,6 +24,8 @@ from npcs.api import player_character
 from npcs.api import router as npcs_router
 from npcs.services import character_observe_dispatch
 from world.api import router as world_router
+from world.events.api import DeedIn, DeedOut
+from world.services.events import EventError, event_from_player, event_start_dispatch
 
 BROKER_DOWN = "The task queue is unreachable right now; try again in a minute."
 NO_SUCH_TASK = "No task {task_id} started by you."
@@ -34,6 +36,7 @@ api.add_router("/", world_router)
 api.add_router("/", economy_router)
 api.add_router("/", npcs_router)
 api.add_router("/", "quests.api.router")
+api.add_router("/", "world.events.api.router")
 
 
 class ErrorOut(Schema):
@@ -108,3 +111,42 @@ def look_around(request, response: HttpResponse, world: str | None = None):
     except OperationalError:
         return Status(503, {"detail": BROKER_DOWN})
     return accepted(request, response, task_id, name="look-around")
+
+
+@api.post(
+    "/me/deeds",
+    response={202: DeedOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut},
+    url_name="deeds",
+    tags=["me"],
+)
+def deed(request, response: HttpResponse, payload: DeedIn, world: str | None = None):
+    """Set off a small event where your character stands: a festival, a fire, or a custom deed.
+
+    Severity is capped at 2 and one deed at a time is felt. The event starts on a worker; poll
+    the status URL. If the task queue is down the deed is kept and starts when it is back (503).
+    """
+    character = player_character(user=request.auth, world_slug=world)
+    try:
+        event = event_from_player(
+            character=character, kind=payload.kind, title=payload.title, description=payload.description
+        )
+    except EventError as exc:
+        return Status(409 if "still being felt" in exc.message else 400, {"detail": exc.message})
+    try:
+        task_id = event_start_dispatch(event=event)
+    except OperationalError:
+        return Status(
+            503, {"detail": BROKER_DOWN + " Your deed is kept and will take effect when it is back."}
+        )
+    accepted(request, response, task_id, name="deed")
+    return Status(
+        202,
+        {
+            "task_id": task_id,
+            "status_url": response["Location"],
+            "event_id": event.pk,
+            "title": event.title,
+            "kind": event.kind,
+            "settlement": character.settlement.name,
+        },
+    )

@@ -221,3 +221,18 @@ def test_a_quest_completion_event_names_the_deed_as_its_cause():
     start_and_apply(event)
     assert list(event.chronicle_entry.causes.all()) == [deed]
     assert World.objects.get(pk=world.pk).current_tick == 0
+
+
+def test_a_pending_event_whose_start_was_lost_is_started_by_a_later_tick(django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    world, towns = linked_world(regions=1)
+    lost = events.event_create(world=world, kind="fire", settlement=towns[0])
+    fresh = events.event_create(world=world, kind="festival", settlement=towns[1])
+    WorldEvent.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks() as sent:
+        result = events.events_tick(world=world, tick=1)
+    assert result["restarted"] == [lost.pk] and len(sent) == 1
+    assert WorldEvent.objects.get(pk=fresh.pk).status == "pending"

@@ -60,7 +60,10 @@ DEFAULT_DURATION: dict[str, int] = {
     Kind.CUSTOM: 48,
 }
 MAX_DURATION = 24 * 365
-STALE_APPLYING = timedelta(minutes=5)  # an event still applying after this is summarised as it stands
+STALE_APPLYING = timedelta(minutes=5)
+ORPHAN_AFTER = timedelta(
+    minutes=1
+)  # a pending event not started by then lost its start message  # an event still applying after this is summarised as it stands
 SPIKE_RATIO = 1.25  # a price this far above its level before the event is a spike worth recording
 PLAYER_MAX_SEVERITY = 2
 PLAYER_KINDS = (Kind.FESTIVAL, Kind.FIRE, Kind.CUSTOM)
@@ -706,12 +709,23 @@ def events_tick(*, world: World, tick: int) -> dict:
                 causes=[event.chronicle_entry] if event.chronicle_entry_id else [],
             )
         ended.append(event.pk)
+    orphans = WorldEvent.objects.filter(
+        world=world,
+        status=WorldEvent.Status.PENDING,
+        created_at__lt=timezone.now() - ORPHAN_AFTER,
+    ).filter(Q(starts_at__isnull=True) | Q(starts_at__lt=timezone.now() - ORPHAN_AFTER))
+    started = []
+    for event in orphans:  # its start message was lost (a broker down when it was sent): send it again
+        from world.tasks.events import event_start_task
+
+        dispatch_on_commit(event_start_task, event.pk)
+        started.append(event.pk)
     stuck = WorldEvent.objects.filter(
         world=world, status=WorldEvent.Status.APPLYING, started_at__lt=timezone.now() - STALE_APPLYING
     ).values_list("pk", flat=True)
     for event_id in stuck:
         event_summarise(event_id=event_id, final=True)
-    return {"ended": ended, "stuck": list(stuck)}
+    return {"ended": ended, "stuck": list(stuck), "restarted": started}
 
 
 # --- in force: what the tick shards read -------------------------------------------------------------
