@@ -4,15 +4,20 @@ from django.contrib import admin
 
 from world.models import (
     ChronicleEntry,
+    EventImpact,
     Faction,
     FactionRelation,
     Region,
     Route,
+    Rumour,
+    RumourHearing,
     Settlement,
     ShardRun,
     TickRun,
     World,
+    WorldEvent,
 )
+from world.services import events as event_services
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -159,3 +164,91 @@ class ShardRunAdmin(ReadOnlyAdmin):
     search_fields = ("=tick", "shard")
     list_select_related = ("world",)
     show_full_result_count = False
+
+
+class EventImpactInline(admin.TabularInline):
+    model = EventImpact
+    extra = 0
+    can_delete = False
+    fields = ("region", "hops", "intensity", "status", "attempts", "error", "applied_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WorldEvent)
+class WorldEventAdmin(admin.ModelAdmin):
+    """Designers may add an event here with a start time: saving it makes a one-off clocked schedule."""
+
+    list_display = (
+        "title",
+        "kind",
+        "world",
+        "severity",
+        "status",
+        "origin",
+        "started_tick",
+        "ends_tick",
+        "starts_at",
+    )
+    list_filter = ("world", "kind", "status", "origin")
+    search_fields = ("title", "description")
+    raw_id_fields = ("settlement", "region", "aggressor", "defender", "quest", "chronicle_entry")
+    readonly_fields = (
+        "status",
+        "started_tick",
+        "ends_tick",
+        "summary",
+        "error",
+        "chronicle_entry",
+        "started_at",
+        "applied_at",
+        "ended_at",
+        "created_at",
+    )
+    inlines = [EventImpactInline]
+    actions = ["start_now", "retry_failed"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not obj.created_by:
+            obj.created_by = request.user.get_username()
+        super().save_model(request, obj, form, change)
+        if obj.status == WorldEvent.Status.PENDING and obj.starts_at is not None:
+            event_services.event_clock(event=obj)
+            self.message_user(request, f"“{obj}” will start at {obj.starts_at:%Y-%m-%d %H:%M}.")
+
+    @admin.action(description="Start the selected pending events now")
+    def start_now(self, request, queryset) -> None:
+        started = 0
+        for event in queryset.filter(status=WorldEvent.Status.PENDING):
+            event.starts_at = None
+            event_services.event_start_dispatch(event=event)
+            started += 1
+        self.message_user(request, f"{started} event(s) sent to the workers.")
+
+    @admin.action(description="Retry the failed regions of the selected events")
+    def retry_failed(self, request, queryset) -> None:
+        sent = sum(1 for event in queryset if event_services.event_retry(event=event))
+        self.message_user(request, f"{sent} event(s) retried.")
+
+
+@admin.register(Rumour)
+class RumourAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "world", "status", "started_tick", "heard_count", "settlements_reached")
+    list_filter = ("world", "status")
+    raw_id_fields = ("event", "origin_settlement", "source_npc", "chronicle_entry")
+
+
+@admin.register(EventImpact)
+class EventImpactAdmin(ReadOnlyAdmin):
+    list_display = ("event", "region", "hops", "intensity", "status", "attempts", "applied_at")
+    list_filter = ("status", "event__kind")
+    raw_id_fields = ("event", "region", "chronicle_entry")
+
+
+@admin.register(RumourHearing)
+class RumourHearingAdmin(ReadOnlyAdmin):
+    list_display = ("rumour", "npc", "settlement", "heard_tick", "hops", "belief", "is_spreading")
+    list_filter = ("is_spreading",)
+    raw_id_fields = ("rumour", "npc", "settlement", "heard_from")

@@ -14,7 +14,16 @@ from gmconsole.models import ApiToken
 from gmconsole.services import api_token_create, player_task_record
 from npcs.models import PlayerCharacter
 from tests import factories as f
-from world.models import FactionRelation, ShardRun, Stance, TickRun
+from world.models import (
+    EventImpact,
+    FactionRelation,
+    Rumour,
+    RumourHearing,
+    ShardRun,
+    Stance,
+    TickRun,
+    WorldEvent,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +45,20 @@ def every_row(town):
     llm_call_record(world=town.world, purpose="quests.plot", narrator="llm", outcome="ok")
     llm_budget_set(world=town.world, daily_usd=Decimal("2.00"))
     TaskResult.objects.create(task_id="t-1", task_name="world.tick", status="SUCCESS")
+    event = WorldEvent.objects.create(
+        world=town.world, kind="flood", title="Flood at Brindlemoor", settlement=town.home
+    )
+    EventImpact.objects.create(event=event, region=town.home.region, intensity=0.8, effects={"deaths": 2})
+    npc = f.make_npc(settlement=town.home, name="Old Mag")
+    rumour = Rumour.objects.create(
+        world=town.world,
+        event=event,
+        origin_settlement=town.home,
+        source_npc=npc,
+        started_tick=3,
+        text="Water!",
+    )
+    RumourHearing.objects.create(rumour=rumour, npc=npc, settlement=town.home, heard_tick=3, text="Water!")
     return town
 
 
