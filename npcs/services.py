@@ -14,7 +14,9 @@ from npcs import sim as npc_sim
 from npcs.models import Npc, PlayerCharacter
 from npcs.selectors import settlement_safety_level
 from world import sim
+from world.events.sim import Modifiers
 from world.models import World
+from world.services.events import impacts_in_force, modifiers_in_force
 from world.services.ticks import npc_states, npc_states_save
 
 NPC_NOT_FOUND = "No living NPC with id {npc_id}."
@@ -37,6 +39,14 @@ def _safety(npc: sim.NpcState) -> int:
     return settlement_safety_level(settlement_id=npc.settlement_id)
 
 
+def _modifiers(npc_id: int) -> Modifiers:
+    """The events in force in this NPC's region now: the tick's shards feel the same ones."""
+    row = Npc.objects.filter(pk=npc_id).values_list("region_id", "world__current_tick").first()
+    if row is None:
+        return Modifiers()
+    return modifiers_in_force(impacts_in_force(region_id=row[0], tick=row[1]))
+
+
 def _current_hour(npc_id: int) -> int:
     world = World.objects.filter(npcs__id=npc_id).only("current_tick", "hours_per_tick").first()
     return (world.current_tick * world.hours_per_tick) % 24 if world else 12
@@ -46,7 +56,11 @@ def _current_hour(npc_id: int) -> int:
 def npc_needs_update(*, npc_id: int) -> dict:
     """One hour of need decay for one NPC, given what it is doing now."""
     npc = _locked_npc(npc_id)
-    npc.set_needs(npc_sim.decay_needs(npc.needs, npc.activity, _safety(npc)))
+    modifiers = _modifiers(npc_id)
+    npc.set_needs(
+        npc_sim.decay_needs(npc.needs, npc.activity, npc_sim.clamp(_safety(npc) + modifiers.safety))
+    )
+    npc.hunger = npc_sim.clamp(npc.hunger - modifiers.hunger)
     npc_states_save([npc])
     return {"npc": npc_id, "hunger": npc.hunger, "rest": npc.rest, "social": npc.social, "safety": npc.safety}
 
@@ -92,7 +106,13 @@ def npc_routine_execute(*, npc_id: int, routine_step: int) -> dict:
         # A targeted step sits outside the tick's bookkeeping: it leaves last_tick as it was.
         last_tick = npc.last_tick
         sim.npc_hour(
-            npc, hour=routine_step, tick=last_tick + 1, book=book, safety_level=_safety(npc), stats=stats
+            npc,
+            hour=routine_step,
+            tick=last_tick + 1,
+            book=book,
+            safety_level=_safety(npc),
+            stats=stats,
+            modifiers=_modifiers(npc_id),
         )
         npc.last_tick = last_tick
 
@@ -102,7 +122,8 @@ def npc_routine_execute(*, npc_id: int, routine_step: int) -> dict:
 
 def npc_produce(*, npc_id: int) -> dict:
     """One hour of this NPC's work (production or wages)."""
-    npc, stats = _with_market(npc_id, lambda npc, book, stats: sim.work(npc, book, 0, stats))
+    modifiers = _modifiers(npc_id)
+    npc, stats = _with_market(npc_id, lambda npc, book, stats: sim.work(npc, book, 0, stats, modifiers))
     return {
         "npc": npc_id,
         "produced": dict(stats.produced),

@@ -236,3 +236,18 @@ def test_a_pending_event_whose_start_was_lost_is_started_by_a_later_tick(django_
         result = events.events_tick(world=world, tick=1)
     assert result["restarted"] == [lost.pk] and len(sent) == 1
     assert WorldEvent.objects.get(pk=fresh.pk).status == "pending"
+
+
+def test_a_single_npcs_work_feels_the_flood_like_the_tick_does():
+    from npcs.services import npc_produce
+
+    world, towns = linked_world(regions=1)
+    farmer = Npc.objects.filter(settlement=towns[0], profession="farmer").first()
+    assert npc_produce(npc_id=farmer.pk)["produced"] == {"wheat": 6}
+    start_and_apply(events.event_create(world=world, kind="flood", settlement=towns[0], severity=10))
+    assert npc_produce(npc_id=farmer.pk) == {
+        "npc": farmer.pk,
+        "produced": {},
+        "idle": {"event": 1},
+        "purse": Npc.objects.get(pk=farmer.pk).purse,
+    }
