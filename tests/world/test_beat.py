@@ -42,3 +42,28 @@ def test_beat_ticks_the_world_and_stops_when_paused(celery_beat_process):
     paused_at = done_ticks(world)
     time.sleep(4)
     assert done_ticks(world) == paused_at
+
+
+def test_beat_starts_a_clocked_event_once_at_its_time(celery_beat_process):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_celery_beat.models import PeriodicTask
+
+    from tests.world.event_fixtures import linked_world
+    from world.models import WorldEvent
+    from world.services.events import event_create, event_start_dispatch
+
+    world, towns = linked_world(regions=1)
+    event = event_create(
+        world=world, kind="festival", settlement=towns[0], starts_at=timezone.now() + timedelta(seconds=3)
+    )
+    assert event_start_dispatch(event=event) == ""
+    time.sleep(1)
+    assert WorldEvent.objects.get(pk=event.pk).status == "pending"  # not before its time
+
+    assert wait_until(lambda: WorldEvent.objects.get(pk=event.pk).status == "active", timeout=30)
+    # One-off: it fires once, not every second after its time.
+    time.sleep(4)
+    assert TaskResult.objects.filter(task_name="world.event_start").count() == 1
+    assert PeriodicTask.objects.get(task="world.event_start").one_off

@@ -43,7 +43,7 @@ from world.models import (
     World,
     WorldEvent,
 )
-from world.services.chronicle import chronicle_record
+from world.services.chronicle import chronicle_record, chronicle_record_many
 
 logger = logging.getLogger(__name__)
 
@@ -774,8 +774,8 @@ def price_spikes_record(
     spike back to the flood that made it.
     """
     region_id = region if isinstance(region, int) else region.pk
-    written = 0
     names = None
+    entries = []
     for impact in impacts:
         if not impact.chronicle_entry_id:
             continue
@@ -797,33 +797,30 @@ def price_spikes_record(
         if names is None:
             names = dict(Settlement.objects.filter(region_id=region_id).values_list("id", "name"))
         for sid, code, before, now, key in new:
-            chronicle_record(
+            text = (
+                f"{code.replace('-', ' ').capitalize()} at {names.get(sid, sid)} rose from {before} to {now} cp "
+                f"(+{(now - before) * 100 // before}%)."
+            )
+            data = {"spike": True, "settlement": sid, "item": code, "before": before, "now": now}
+            entry = ChronicleEntry(
                 world=world,
                 tick=tick,
                 kind=ChronicleEntry.Kind.ECONOMY,
-                text=f"{code.replace('-', ' ').capitalize()} at {names.get(sid, sid)} rose from {before} to {now} cp "
-                f"(+{(now - before) * 100 // before}%).",
-                data={
-                    "spike": True,
-                    "settlement": sid,
-                    "item": code,
-                    "before": before,
-                    "now": now,
-                    "impact": impact.impact_id,
-                },
-                region=Region(pk=region_id),
-                settlement=Settlement(pk=sid),
-                causes=[impact.chronicle_entry_id],
+                text=text,
+                data={**data, "impact": impact.impact_id},
+                region_id=region_id,
+                settlement_id=sid,
             )
+            entries.append((entry, [impact.chronicle_entry_id]))
             seen.add(key)
-            written += 1
         EventImpact.objects.filter(pk=impact.impact_id).update(
             effects={
                 **{k: v for k, v in impact.effects.items() if k != "event_effects"},
                 "spikes": sorted(seen),
             }
         )
-    return written
+    chronicle_record_many(entries)
+    return len(entries)
 
 
 # --- player deeds and quests ------------------------------------------------------------------------

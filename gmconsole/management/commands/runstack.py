@@ -128,6 +128,7 @@ class Command(BaseCommand):
                 self._call_if_present(console, "import_items")
             if not World.objects.exists():
                 self._call_if_present(console, "import_world", str(WORLD_FILE))
+                self._call_if_present(console, "demo_events")
         self._call_if_present(console, "setup_schedules")
 
     def _call_if_present(self, console: stack.Console, name: str, *args: str) -> None:
