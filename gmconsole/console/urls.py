@@ -17,4 +17,7 @@ urlpatterns = [
     path("settlements/<int:settlement_id>/market/", views.settlement_market, name="settlement_market"),
     path("llm/", include("gmconsole.console.llm_views")),
     path("quests/", include("gmconsole.console.quest_views")),
+    path("chronicle/", include("gmconsole.console.chronicle_views")),
+    path("map/", include("gmconsole.console.map_views")),
+    path("events/", include("gmconsole.console.event_views")),
 ]
