@@ -3,6 +3,7 @@
 import pytest
 from django_celery_results.models import TaskResult
 
+from tests.factories import make_user
 from tests.world.event_fixtures import linked_world, two_factions
 from tests.world.test_worker import wait_for
 from world.models import ChronicleEntry, EventImpact, WorldEvent
@@ -21,7 +22,7 @@ def _event(kind: str):
 
 
 @pytest.mark.parametrize("kind", [k for k in WorldEvent.Kind.values])
-def test_each_kind_of_event_lands_once_per_region_on_the_worker(celery_worker_process, kind):
+def test_each_kind_of_event_lands_once_per_region_on_the_worker(celery_worker_process, kind, client):
     event = _event(kind)
 
     start_id = events.event_start_dispatch(event=event)
@@ -39,6 +40,11 @@ def test_each_kind_of_event_lands_once_per_region_on_the_worker(celery_worker_pr
     assert region_results.count() == len(impacts)
     summary_entry = ChronicleEntry.objects.get(world=event.world, data__summary__isnull=False)
     assert set(summary_entry.causes.values_list("pk", flat=True)) == {i.chronicle_entry_id for i in impacts}
+    # The console shows it: its regions applied, and the summary.
+    client.force_login(make_user(is_staff=True))
+    page = client.get(f"/events/{event.pk}/").content.decode()
+    assert event.title in page and page.count(">Applied<") == len(impacts)
+    assert all(i.region.name in page for i in impacts)
     # A second start (a redelivered message) opens nothing and applies nothing again.
     from world.tasks.events import event_start_task
 
