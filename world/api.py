@@ -1,4 +1,4 @@
-"""Player API: the world(s) a player plays in and their settlements.
+"""Player API: the world(s) a player plays in, their settlements, and what NPCs have heard.
 
 A player sees the worlds where they have a character, nothing else.
 """
@@ -13,9 +13,13 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from economy.models import Market
 from npcs.models import Npc, PlayerCharacter
-from world.models import Faction, Settlement, World
+from world.models import Faction, RumourHearing, Settlement, World
+from world.rumours.selectors import npc_rumours_heard
 
 SETTLEMENT_NOT_FOUND = "No settlement with that id in your worlds."
+NPC_NOT_FOUND = "No NPC with that id in your worlds."
+NPC_IS_DEAD = "{npc} is dead and tells no tales."
+NPC_ELSEWHERE = "{npc} is in {settlement}; your character {character} is in {here}. Go there to ask."
 SETTLEMENTS_PAGE_SIZE = 50
 
 router = Router(tags=["world"])
@@ -108,6 +112,26 @@ class SettlementDetailOut(SettlementOut):
         return settlement.market_exists
 
 
+class RumourHeardOut(Schema):
+    rumour_id: int
+    text: str  # in the NPC's words
+    details: dict  # the NPC's version: numbers grown, names slipped on the way
+    heard_tick: int
+    belief: float  # 0..1: how much the NPC believes it
+    hops: int  # mouths between the source and this NPC (0: it saw it happen)
+    heard_from: Ref | None  # who told it; none for the source
+
+    @staticmethod
+    def resolve_heard_from(hearing: RumourHearing):
+        return hearing.heard_from
+
+
+class NpcRumoursOut(Schema):
+    npc: Ref
+    settlement: Ref
+    rumours: list[RumourHeardOut]
+
+
 def player_world_ids(user) -> QuerySet:
     """Ids of the worlds `user` has a character in (a subquery)."""
     return PlayerCharacter.objects.filter(owner=user).values("world_id")
@@ -181,3 +205,33 @@ def settlement_detail(request, settlement_id: int):
     if settlement is None:
         raise HttpError(404, SETTLEMENT_NOT_FOUND)
     return settlement
+
+
+@router.get("/npcs/{npc_id}/rumours", response=NpcRumoursOut, url_name="npc-rumours")
+def npc_rumours(request, npc_id: int):
+    """Ask an NPC what it has heard. Your character must be in the NPC's settlement."""
+    npc = (
+        Npc.objects.filter(pk=npc_id, world_id__in=player_world_ids(request.auth))
+        .select_related("settlement")
+        .first()
+    )
+    if npc is None:
+        raise HttpError(404, NPC_NOT_FOUND)
+    if not npc.is_alive:
+        raise HttpError(404, NPC_IS_DEAD.format(npc=npc.name))
+    character = (
+        PlayerCharacter.objects.filter(owner=request.auth, world_id=npc.world_id)
+        .select_related("settlement")
+        .get()
+    )
+    if character.settlement_id != npc.settlement_id:
+        raise HttpError(
+            403,
+            NPC_ELSEWHERE.format(
+                npc=npc.name,
+                settlement=npc.settlement.name,
+                character=character.name,
+                here=character.settlement.name,
+            ),
+        )
+    return {"npc": npc, "settlement": npc.settlement, "rumours": list(npc_rumours_heard(npc=npc))}

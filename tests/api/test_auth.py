@@ -27,6 +27,9 @@ def routes(settlement_id: int) -> list[tuple[str, str]]:
         ("get", f"{PREFIX}/quests/1"),
         ("post", f"{PREFIX}/quests/1/accept"),
         ("post", f"{PREFIX}/quests/1/actions"),
+        ("post", f"{PREFIX}/me/deeds"),
+        ("get", f"{PREFIX}/events"),
+        ("get", f"{PREFIX}/npcs/1/rumours"),
     ]
 
 
@@ -46,6 +49,9 @@ def test_the_route_list_covers_every_operation_of_the_api():
         ("get", f"{PREFIX}/quests/{{quest_id}}"),
         ("post", f"{PREFIX}/quests/{{quest_id}}/accept"),
         ("post", f"{PREFIX}/quests/{{quest_id}}/actions"),
+        ("post", f"{PREFIX}/me/deeds"),
+        ("get", f"{PREFIX}/events"),
+        ("get", f"{PREFIX}/npcs/{{npc_id}}/rumours"),
     }
     assert all(
         op.get("security") == [{"PlayerTokenAuth": []}]
@@ -54,7 +60,7 @@ def test_the_route_list_covers_every_operation_of_the_api():
     )
 
 
-@pytest.mark.parametrize("index", range(11))
+@pytest.mark.parametrize("index", range(14))
 def test_no_token_is_401(client, player, index):
     method, url = routes(player.town.pk)[index]
 
@@ -64,7 +70,7 @@ def test_no_token_is_401(client, player, index):
     assert response.json() == {"detail": "Unauthorized"}
 
 
-@pytest.mark.parametrize("index", range(11))
+@pytest.mark.parametrize("index", range(14))
 @pytest.mark.parametrize("header", ["Bearer not-a-real-token", "Token {key}", "Bearer", "Basic YW5hOnB3"])
 def test_bad_token_is_401(client, player, index, header):
     method, url = routes(player.town.pk)[index]
@@ -74,7 +80,7 @@ def test_bad_token_is_401(client, player, index, header):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("index", range(11))
+@pytest.mark.parametrize("index", range(14))
 def test_revoked_token_is_401(client, player, index):
     api_token_revoke(token=ApiToken.objects.get(user=player.user))
     method, url = routes(player.town.pk)[index]

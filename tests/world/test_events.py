@@ -251,3 +251,24 @@ def test_a_single_npcs_work_feels_the_flood_like_the_tick_does():
         "idle": {"event": 1},
         "purse": Npc.objects.get(pk=farmer.pk).purse,
     }
+
+
+def test_word_of_an_event_gets_out_from_its_epicentre_and_spreads_with_the_ticks():
+    from world.models import Rumour
+    from world.rumours.services import rumours_spread
+
+    world, towns = linked_world(regions=2)
+    event = events.event_create(world=world, kind="fire", settlement=towns[0], severity=8)
+    start_and_apply(event)
+    rumour = Rumour.objects.get(event=event)
+    assert rumour.origin_settlement_id == towns[0].pk and rumour.source_npc.profession in ("innkeeper", "merchant")
+    assert rumour.text.startswith(f"Fire in {towns[0].name}!")
+    assert list(rumour.chronicle_entry.causes.all()) == [event.chronicle_entry]
+    for tick in range(1, 6):
+        rumours_spread(world=world, tick=tick)
+    rumour.refresh_from_db()
+    assert rumour.heard_count > 10 and rumour.settlements_reached >= 2
+    # Summarising again (a redelivered callback) starts no second rumour.
+    WorldEvent.objects.filter(pk=event.pk).update(status="applying")
+    events.event_summarise(event_id=event.pk)
+    assert Rumour.objects.filter(event=event).count() == 1

@@ -636,6 +636,8 @@ def event_summarise(*, event_id: int, final: bool = True) -> dict:
         event.error = ""
         event.applied_at = timezone.now()
     event.save(update_fields=["summary", "status", "error", "applied_at"])
+    if event.chronicle_entry_id and not event.rumours.exists():
+        _word_gets_out(event, totals)
     if not failed and event.chronicle_entry_id:
         chronicle_record(
             world=event.world,
@@ -651,6 +653,58 @@ def event_summarise(*, event_id: int, final: bool = True) -> dict:
             causes=[i.chronicle_entry for i in applied if i.chronicle_entry_id] or [event.chronicle_entry],
         )
     return {"event": event_id, "status": event.status, "applied": len(applied), "failed": len(failed)}
+
+
+RUMOUR_TEMPLATES: dict[str, str] = {
+    Kind.WAR: "{aggressor} has declared war on {defender}! {deaths} dead already, {fled} fled.",
+    Kind.FLOOD: "The river broke its banks at {place}: {deaths} drowned, {fled} fled, {lost} sacks spoilt.",
+    Kind.PLAGUE: "Plague in {place}! {deaths} dead, and {fled} ran for it.",
+    Kind.FAMINE: "Famine in {place}: {deaths} starved, {fled} left to beg elsewhere.",
+    Kind.FIRE: "Fire in {place}! {deaths} dead and {lost} goods burnt.",
+    Kind.FESTIVAL: "There's a festival at {place}: ale for {guests} and music all night.",
+    Kind.QUEST: "Someone set things right at {place}: {title}.",
+    Kind.CUSTOM: "Strange news from {place}: {title}.",
+}
+
+
+def _word_gets_out(event: WorldEvent, totals: Counter) -> None:
+    """Someone at the epicentre starts telling of it: the event's rumour (world/rumours)."""
+    from world.rumours.services import rumour_start
+
+    if event.settlement_id:
+        towns = [event.settlement_id]
+    elif event.kind == Kind.WAR:  # the news starts at the defender's capital, where the blow falls
+        towns = list(
+            Settlement.objects.filter(faction_id=event.defender_id)
+            .order_by("-is_capital", "-population", "id")
+            .values_list("id", flat=True)[:5]
+        )
+    else:
+        towns = list(
+            Settlement.objects.filter(region_id=event.region_id)
+            .order_by("-population", "id")
+            .values_list("id", flat=True)[:5]
+        )
+    teller = Npc.objects.filter(settlement_id__in=towns, is_alive=True).order_by("-profession", "id")
+    teller = teller.filter(profession__in=["innkeeper", "merchant"]).first() or teller.first()
+    if teller is None:
+        return
+    place = event.settlement.name if event.settlement_id else (event.region.name if event.region_id else "")
+    details = {
+        "what": event.get_kind_display(),
+        "kind": event.kind,
+        "event_id": event.pk,
+        "place": place,
+        "title": event.title,
+        "deaths": totals["deaths"],
+        "fled": totals["refugees"],
+        "lost": totals["goods_lost"],
+        "guests": 100 * event.severity,
+        "template": RUMOUR_TEMPLATES.get(event.kind, RUMOUR_TEMPLATES[Kind.CUSTOM]),
+    }
+    if event.kind == Kind.WAR:
+        details.update(aggressor=str(event.aggressor), defender=str(event.defender))
+    rumour_start(world=event.world, source_npc=teller, details=details, event=event)
 
 
 def event_retry(*, event: WorldEvent) -> str | None:

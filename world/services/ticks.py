@@ -31,6 +31,7 @@ from npcs.models import Npc
 from npcs.sim import settlement_safety
 from world import sim
 from world.models import ChronicleEntry, Region, Settlement, ShardRun, TickRun, World
+from world.rumours.services import rumours_spread_dispatch
 from world.services.chronicle import chronicle_record
 from world.services.events import events_tick, impacts_in_force, modifiers_in_force, price_spikes_record
 
@@ -287,6 +288,7 @@ def tick_finish(*, world_id: int, tick: int) -> dict:
     entry = chronicle_record(world=world, tick=tick, kind=ChronicleEntry.Kind.TICK, text=text, data=stats)
     World.objects.filter(pk=world_id, current_tick__lt=tick).update(current_tick=tick)
     events_tick(world=world, tick=tick)
+    rumours_spread_dispatch(world_id=world_id, tick=tick)  # word spreads one step after each tick
     run.status = TickRun.Status.DONE
     run.shards_done = len(shard_rows)
     run.npc_updates = sum(row[0] for row in shard_rows)
