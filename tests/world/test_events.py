@@ -261,7 +261,10 @@ def test_word_of_an_event_gets_out_from_its_epicentre_and_spreads_with_the_ticks
     event = events.event_create(world=world, kind="fire", settlement=towns[0], severity=8)
     start_and_apply(event)
     rumour = Rumour.objects.get(event=event)
-    assert rumour.origin_settlement_id == towns[0].pk and rumour.source_npc.profession in ("innkeeper", "merchant")
+    assert rumour.origin_settlement_id == towns[0].pk and rumour.source_npc.profession in (
+        "innkeeper",
+        "merchant",
+    )
     assert rumour.text.startswith(f"Fire in {towns[0].name}!")
     assert list(rumour.chronicle_entry.causes.all()) == [event.chronicle_entry]
     for tick in range(1, 6):
@@ -272,3 +275,28 @@ def test_word_of_an_event_gets_out_from_its_epicentre_and_spreads_with_the_ticks
     WorldEvent.objects.filter(pk=event.pk).update(status="applying")
     events.event_summarise(event_id=event.pk)
     assert Rumour.objects.filter(event=event).count() == 1
+
+
+def test_a_war_closes_the_roads_across_the_front_to_travellers_and_news():
+    from world.events.selectors import routes_closed
+    from world.rumours.services import society_load
+
+    world, towns = linked_world(regions=4)
+    north, south = two_factions(world)
+    border = next(
+        (a, b)
+        for a, b in zip(towns, towns[1:], strict=False)
+        if a.region_id != b.region_id
+        and {r.faction_id for r in world.regions.filter(pk__in=[a.region_id, b.region_id])}
+        == {north.pk, south.pk}
+    )
+    assert border[1].pk in society_load(world_id=world.pk)[0].neighbours[border[0].pk]
+    war = events.event_create(
+        world=world, kind="war", aggressor=north, defender=south, severity=5, duration_ticks=1
+    )
+    start_and_apply(war)
+    closed = routes_closed(world_id=world.pk)
+    assert list(closed.values()) == [tuple(sorted((border[0].pk, border[1].pk)))]
+    assert border[1].pk not in society_load(world_id=world.pk)[0].neighbours.get(border[0].pk, [])
+    tick_run_inline(world=world)  # the war is over
+    assert routes_closed(world_id=world.pk) == {}

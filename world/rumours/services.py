@@ -18,6 +18,7 @@ from django.db import transaction
 from gmconsole.bulk_update import bulk_update_values
 from gmconsole.dispatch import dispatch_on_commit
 from npcs.models import Npc
+from world.events.selectors import routes_closed
 from world.models import ChronicleEntry, Route, Rumour, RumourHearing, Settlement, World, WorldEvent
 from world.rumours import sim
 from world.services.chronicle import chronicle_record
@@ -134,7 +135,10 @@ def society_load(*, world_id: int) -> tuple[sim.Society, dict[int, int]]:
         npcs=Npc.objects.filter(world_id=world_id, is_alive=True).values_list(
             "id", "settlement_id", "profession", "name"
         ),
-        routes=Route.objects.filter(world_id=world_id).values_list("a_id", "b_id"),
+        # Travellers do not cross a front: news goes round a war, not through it.
+        routes=Route.objects.filter(world_id=world_id)
+        .exclude(pk__in=list(routes_closed(world_id=world_id)))
+        .values_list("a_id", "b_id"),
         settlement_names={sid: name for sid, name, _ in settlements},
     )
     return society, {sid: region_id for sid, _, region_id in settlements}
