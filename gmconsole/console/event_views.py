@@ -371,7 +371,7 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
         summary_facts=[
             (key.replace("_", " "), value)
             for key, value in summary.items()
-            if key not in {"failed", "stances_before", "cause_entry_id"}
+            if key not in {"failed", "stances_before", "cause_entry_id", "allies"}
         ],
         chronicle=list(world_selectors.event_chronicle(event=event)),
         rumours=_rumours_context(event),

@@ -117,3 +117,23 @@ def test_the_preview_predicts_the_flood_without_touching_its_inputs():
     assert result["needs"]["safety"][1] < result["needs"]["safety"][0]
     assert result["prices"]["wheat"][1] >= result["prices"]["wheat"][0]
     assert result["people"] == [40, 40 - result["deaths"] - result["refugees"]] and result["refugees"] == 2
+
+
+def test_alliances_draw_factions_into_a_war_on_one_side_only():
+    stances = {
+        (3, 1): "Ally",  # 3 stands with the aggressor 1
+        (2, 4): "Vassal",  # 4 is 2's suzerain... and 2 is the defender: 4 stands with 2
+        (5, 1): "Ally",
+        (5, 2): "Ally",  # bound to both: stays out
+        (6, 1): "Friendly",  # friendship is not an alliance
+    }
+    assert ev.war_allies(1, 2, stances) == ({3}, {4})
+
+
+def test_allies_feel_a_war_at_half_the_intensity():
+    links = {1: [2], 2: [1, 3], 3: [2, 4], 4: [3]}
+    region_of = {1: 10, 2: 11, 3: 12, 4: 13}
+    reach = ev.war_reach(severity=8, sides=({2}, {3}), links=links, region_of=region_of, allies=({1}, set()))
+    assert reach[11] == (1, 0.6) and reach[12] == (1, 0.6)
+    assert reach[10] == (2, 0.225)  # two hops from the enemy: 0.45, halved for an ally
+    assert 13 not in reach  # town 4 belongs to no one in this war

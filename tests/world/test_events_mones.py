@@ -8,7 +8,16 @@ from django.db.models import Avg, Count
 from economy.models import MarketStock
 from npcs.models import Npc
 from tests.factories import make_user
-from world.models import ChronicleEntry, EventImpact, FactionRelation, Settlement, ShardRun, Stance, World
+from world.models import (
+    ChronicleEntry,
+    EventImpact,
+    FactionRelation,
+    Settlement,
+    ShardRun,
+    Stance,
+    World,
+    WorldEvent,
+)
 from world.services import events
 from world.services.ticks import tick_run_inline
 
@@ -118,14 +127,32 @@ def test_a_war_between_enemies_makes_both_sides_less_safe_and_is_in_the_chronicl
             world=world, is_alive=True, settlement__faction_id__in=faction_ids
         ).aggregate(a=Avg("safety"))["a"]
 
-    others = list(world.factions.exclude(pk__in=sides).values_list("pk", flat=True))
+    from world.services.events import war_allies_of
+
+    probe = WorldEvent(world=world, kind="war", aggressor=aggressor, defender=defender)
+    drawn_in = set().union(*war_allies_of(event=probe))
+    others = list(world.factions.exclude(pk__in=[*sides, *drawn_in]).values_list("pk", flat=True))
     before, others_before = safety(sides), safety(others)
     war = events.event_create(world=world, kind="war", aggressor=aggressor, defender=defender, severity=8)
     start_and_apply(war)
     run_day(world)
 
     impacted = set(EventImpact.objects.filter(event=war).values_list("region__faction_id", flat=True))
-    assert impacted == set(sides)
+    allies = set(war.summary["allies"]["aggressor"] + war.summary["allies"]["defender"])
+    ally_ids = set(world.factions.filter(name__in=allies).values_list("pk", flat=True))
+    assert impacted == set(sides) | ally_ids  # the belligerents, and whoever their alliances call to arms
+    if ally_ids:  # allies are drawn in, but feel it less than the belligerents' own lands
+        ally_max = max(
+            EventImpact.objects.filter(event=war, region__faction_id__in=ally_ids).values_list(
+                "intensity", flat=True
+            )
+        )
+        side_max = max(
+            EventImpact.objects.filter(event=war, region__faction_id__in=sides).values_list(
+                "intensity", flat=True
+            )
+        )
+        assert ally_max < side_max
     assert safety(sides) < before - 10  # both sides fear the war
     assert abs(safety(others) - others_before) < 5  # the rest of the world does not
     assert (

@@ -101,18 +101,49 @@ def reach(
     return out
 
 
+ALLY_SHARE = 0.5  # an ally called to arms feels the war at this share of the intensity
+ALLIED_STANCES = frozenset({"Ally", "Vassal", "Suzerain"})
+
+
+def war_allies(
+    aggressor: int, defender: int, stances: Mapping[tuple[int, int], str]
+) -> tuple[set[int], set[int]]:
+    """Factions drawn in on each side: those allied to (or vassal/suzerain of) one side and not the other.
+
+    `stances[(a, b)]` is how faction a regards faction b (Azgaar's diplomacy). A faction bound
+    to both sides stays out.
+    """
+
+    def bound(faction: int, side: int) -> bool:
+        return (
+            stances.get((faction, side)) in ALLIED_STANCES or stances.get((side, faction)) in ALLIED_STANCES
+        )
+
+    factions = {f for pair in stances for f in pair} - {aggressor, defender}
+    with_aggressor = {f for f in factions if bound(f, aggressor) and not bound(f, defender)}
+    with_defender = {f for f in factions if bound(f, defender) and not bound(f, aggressor)}
+    return with_aggressor, with_defender
+
+
 def war_reach(
     *,
     severity: int,
     sides: tuple[set[int], set[int]],
     links: Mapping[int, Iterable[int]],
     region_of: Mapping[int, int],
+    allies: tuple[set[int], set[int]] = (set(), set()),
 ) -> dict[int, tuple[int, float]]:
-    """Every region of both sides; hardest at the front (few hops from the enemy), never below WAR_FLOOR."""
+    """Every region of both sides; hardest at the front (few hops from the enemy), never below WAR_FLOOR.
+
+    `sides` and `allies` are settlement ids. Allies' regions feel the war at ALLY_SHARE, measured
+    from the enemy's own lands (with its allies, they are the enemy too).
+    """
     spread = SPREAD[WAR]
     out: dict[int, tuple[int, float]] = {}
-    for mine, theirs in (sides, sides[::-1]):
-        if not mine or not theirs:
+    camps = (sides[0] | allies[0], sides[1] | allies[1])
+    for index in (0, 1):
+        mine, theirs = camps[index], camps[1 - index]
+        if not sides[index] or not sides[1 - index]:
             continue
         from_enemy = hops_from(theirs, links, spread.max_hops)
         for settlement in mine:
@@ -121,8 +152,10 @@ def war_reach(
                 continue
             hop = from_enemy.get(settlement, spread.max_hops)
             intensity = max(round(WAR_FLOOR * severity / 10, 3), intensity_at(severity, hop, spread))
-            if region not in out or hop < out[region][0]:
-                out[region] = (hop, max(intensity, out.get(region, (0, 0.0))[1]))
+            if settlement in allies[index]:
+                intensity = round(intensity * ALLY_SHARE, 3)
+            if region not in out or intensity > out[region][1]:
+                out[region] = (min(hop, out.get(region, (hop, 0.0))[0]), intensity)
     return {r: v for r, v in out.items() if v[1] > 0}
 
 

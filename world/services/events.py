@@ -103,6 +103,17 @@ def world_graph(*, world_id: int) -> Graph:
     return Graph(dict(links), region_of, faction_of)
 
 
+def war_allies_of(*, event: WorldEvent) -> tuple[set[int], set[int]]:
+    """Faction ids that each side's alliances draw into the war (from the world's diplomacy)."""
+    stances = {
+        (f, o): stance
+        for f, o, stance in FactionRelation.objects.filter(world_id=event.world_id).values_list(
+            "faction_id", "other_id", "stance"
+        )
+    }
+    return event_sim.war_allies(event.aggressor_id, event.defender_id, stances)
+
+
 def epicentre_settlements(*, event: WorldEvent, graph: Graph) -> list[int]:
     if event.settlement_id:
         return [event.settlement_id]
@@ -117,8 +128,10 @@ def event_reach(*, event: WorldEvent, graph: Graph | None = None) -> dict[int, t
             {s for s, f in graph.faction_of.items() if f == faction_id}
             for faction_id in (event.aggressor_id, event.defender_id)
         )
+        allied = war_allies_of(event=event)
+        allies = tuple({s for s, f in graph.faction_of.items() if f in camp} for camp in allied)
         return event_sim.war_reach(
-            severity=event.severity, sides=sides, links=graph.links, region_of=graph.region_of
+            severity=event.severity, sides=sides, links=graph.links, region_of=graph.region_of, allies=allies
         )
     return event_sim.reach(
         kind=event.kind,
@@ -273,10 +286,19 @@ def event_create(**fields) -> WorldEvent:
 # --- start ----------------------------------------------------------------------------------------
 
 
-def _event_text(event: WorldEvent, regions: int) -> str:
+def _event_text(event: WorldEvent, regions: int, allies: tuple[list[str], list[str]] = ([], [])) -> str:
     when = f"for {event.duration_ticks} hours"
     if event.kind == Kind.WAR:
-        return f"{event.aggressor} declared war on {event.defender} (severity {event.severity}, {regions} regions, {when})."
+        called = [
+            f"{', '.join(names)} stand{'s' if len(names) == 1 else ''} with {side}"
+            for names, side in zip(allies, (event.aggressor, event.defender), strict=True)
+            if names
+        ]
+        tail = f" {'; '.join(called)}." if called else ""
+        return (
+            f"{event.aggressor} declared war on {event.defender} (severity {event.severity}, {regions} regions, "
+            f"{when}).{tail}"
+        )
     return f"{event.title} (severity {event.severity}): {regions} region{'s' if regions != 1 else ''} affected {when}."
 
 
@@ -305,13 +327,17 @@ def event_start(*, event_id: int) -> list[int]:
         return []
     reach = event_reach(event=event)
     world = event.world
+    allies: tuple[list[str], list[str]] = ([], [])
+    if event.kind == Kind.WAR:
+        names = dict(Faction.objects.filter(world=world).values_list("id", "name"))
+        allies = tuple(sorted(names[f] for f in camp) for camp in war_allies_of(event=event))
     cause_id = event.summary.get("cause_entry_id")
     causes = list(ChronicleEntry.objects.filter(pk=cause_id)) if cause_id else []
     entry = chronicle_record(
         world=world,
         tick=world.current_tick,
         kind=ChronicleEntry.Kind.EVENT,
-        text=_event_text(event, len(reach)),
+        text=_event_text(event, len(reach), allies),
         data={"event": event.pk, "kind": event.kind, "severity": event.severity, "regions": len(reach)},
         region=event.region,
         settlement=event.settlement,
@@ -328,6 +354,7 @@ def event_start(*, event_id: int) -> list[int]:
     event.summary = {**event.summary, "regions": len(reach)}
     if event.kind == Kind.WAR:
         event.summary["stances_before"] = _declare_war(event)
+        event.summary["allies"] = {"aggressor": allies[0], "defender": allies[1]}
     event.save(
         update_fields=["status", "started_tick", "ends_tick", "started_at", "chronicle_entry", "summary"]
     )
@@ -619,7 +646,7 @@ def event_summarise(*, event_id: int, final: bool = True) -> dict:
         totals["refugees"] += sum(impact.effects.get("refugees", {}).values())
         totals["goods_lost"] += sum(impact.effects.get("goods_lost", {}).values())
     event.summary = {
-        **{k: v for k, v in event.summary.items() if k == "stances_before"},
+        **{k: v for k, v in event.summary.items() if k in ("stances_before", "allies")},
         **{k: v for k, v in event.summary.items() if k == "cause_entry_id"},
         "regions": len(impacts),
         "applied": len(applied),
