@@ -8,6 +8,7 @@ from quests.models import (
     QuestHook,
     QuestObjective,
     QuestProgress,
+    QuestReport,
     QuestReviewLog,
 )
 
@@ -117,7 +118,7 @@ class QuestReviewLogAdmin(admin.ModelAdmin):
 
 @admin.register(QuestAssignment)
 class QuestAssignmentAdmin(admin.ModelAdmin):
-    list_display = ("quest", "character", "status", "accepted_at", "completed_at")
+    list_display = ("quest", "character", "status", "accepted_at", "completed_at", "closed_reason")
     list_filter = ("status", "quest__world")
     search_fields = ("quest__title", "character__name")
     list_select_related = ("quest", "character")
@@ -126,8 +127,19 @@ class QuestAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(QuestProgress)
 class QuestProgressAdmin(admin.ModelAdmin):
-    list_display = ("assignment", "objective", "tick", "created_at")
-    list_filter = ("assignment__quest__world",)
+    list_display = ("assignment", "objective", "source", "tick", "created_at")
+    list_filter = ("source", "assignment__quest__world")
     search_fields = ("assignment__quest__title", "assignment__character__name", "objective__key")
     list_select_related = ("assignment", "objective")
-    raw_id_fields = ("assignment", "objective")
+    raw_id_fields = ("assignment", "objective", "report")
+
+
+@admin.register(QuestReport)
+class QuestReportAdmin(admin.ModelAdmin):
+    """Players' reports by Idempotency-Key: what each did, and the task that applied it."""
+
+    list_display = ("key", "assignment", "task_id", "tick", "processed_at", "created_at")
+    list_filter = ("assignment__quest__world",)
+    search_fields = ("key", "task_id", "assignment__quest__title", "assignment__character__name")
+    list_select_related = ("assignment",)
+    raw_id_fields = ("assignment",)

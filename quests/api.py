@@ -2,6 +2,11 @@
 
 Privacy: a player sees published quests of their character's world and the quests they accepted,
 nothing else. Anything else answers 404 with the same words whether it exists or not.
+
+Shared quests: the first player to finish a quest is paid; the others' assignments show
+`status: "closed"` with a `closed_reason`, and their reports answer 409 with that reason.
+
+Reports are idempotent by the `Idempotency-Key` header (see `quest_actions`).
 """
 
 from __future__ import annotations
@@ -11,16 +16,19 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpResponse
+from django.urls import reverse
 from kombu.exceptions import OperationalError
-from ninja import Router, Schema, Status
+from ninja import Header, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 
+from gmconsole.pagination import PagePagination
 from npcs.api import player_character
 from npcs.models import PlayerCharacter
 from quests.models import Quest, QuestAssignment
 from quests.play import (
-    ASSIGNMENT_CLOSED,
     MAX_ACTIONS_PER_REPORT,
+    MAX_KEY_LENGTH,
     NOT_ACCEPTED,
     TOO_MANY_ACTIONS,
     QuestPlayError,
@@ -33,6 +41,8 @@ from world.models import Route
 
 QUEST_NOT_FOUND = "No quest with that id for you."
 NEARBY_HOPS = 2
+QUESTS_PAGE_SIZE = 50
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 router = Router(tags=["quests"])
 
@@ -55,9 +65,11 @@ class AssignmentOut(Schema):
     id: int
     quest_id: int
     character_id: int
-    status: str
+    status: str  # active, completed, abandoned, or closed (someone else finished it first)
     accepted_at: datetime
     completed_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_reason: str = ""  # why it is closed for you, in words
 
 
 class QuestOut(Schema):
@@ -149,8 +161,12 @@ def _visible_quest(request, quest_id: int, world: str | None) -> tuple[Quest, Pl
 
 
 @router.get("/quests", response=list[QuestOut], url_name="quests")
+@paginate(PagePagination, page_size=QUESTS_PAGE_SIZE)
 def quests_list(request, world: str | None = None):
-    """Published quests within two route hops of your character, and the quests you accepted."""
+    """Published quests within two route hops of your character, and the quests you accepted.
+
+    Paged with `page` and `page_size` (`{"items": [...], "count": N}`); `offset`/`limit` answer 400.
+    """
     character = player_character(user=request.auth, world_slug=world)
     near = settlements_near(settlement_id=character.settlement_id, world_id=character.world_id)
     nearby = Q(status=Quest.Status.PUBLISHED) & (
@@ -212,22 +228,50 @@ def quest_accept_route(request, quest_id: int, world: str | None = None):
     url_name="quest-actions",
 )
 def quest_actions(
-    request, response: HttpResponse, quest_id: int, actions: list[ActionIn], world: str | None = None
+    request,
+    response: HttpResponse,
+    quest_id: int,
+    actions: list[ActionIn],
+    world: str | None = None,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description=f"Optional, 1–{MAX_KEY_LENGTH} printable characters, unique per report: send the "
+        "same report again with the same key (a retry after a timeout) and it counts once.",
+    ),
 ):
-    """Report what your character did; poll the status URL for what it advanced and any reward."""
+    """Report what your character did; poll the status URL for what it advanced and any reward.
+
+    **Idempotency**: send an `Idempotency-Key` header (any string of up to 100 printable
+    characters, new for each report). The same key with the same actions again answers 202 with
+    the *first* report's task and status URL (and `Idempotent-Replayed: true`) and is not counted
+    again; the same key with other actions is a 409. Without the header each request is a new
+    report (a redelivered task still applies once).
+
+    **Where you are counts**: go/explore objectives are done by your character being at their
+    settlement (`POST /api/v1/me/travel`), reported or not; an action naming a settlement your
+    character is not in is refused, with the reason under `refused` in the task result.
+    """
     from gmconsole.api import BROKER_DOWN, accepted  # the API module mounts this router
 
     quest, character = _visible_quest(request, quest_id, world)
     assignment = _own_assignment(quest, character)
     if assignment is None:
         return Status(409, {"detail": NOT_ACCEPTED.format(quest=quest.pk)})
-    if assignment.status != QuestAssignment.Status.ACTIVE:
-        return Status(409, {"detail": ASSIGNMENT_CLOSED.format(quest=quest.pk, status=assignment.status)})
+    payload = [a.model_dump(exclude_none=True) for a in actions]
     if len(actions) > MAX_ACTIONS_PER_REPORT:
         return Status(400, {"detail": TOO_MANY_ACTIONS.format(limit=MAX_ACTIONS_PER_REPORT)})
-    payload = [a.model_dump(exclude_none=True) for a in actions]
     try:
-        task_id = quest_progress_dispatch(quest=quest, character=character, actions=payload)
+        sent = quest_progress_dispatch(
+            quest=quest, character=character, actions=payload, report_key=idempotency_key
+        )
+    except QuestPlayError as e:
+        return Status(400 if e.code == "bad_request" else 409, {"detail": str(e)})
     except OperationalError:
         return Status(503, {"detail": BROKER_DOWN})
-    return accepted(request, response, task_id, name="quest-actions")
+    if not sent.replayed:
+        return accepted(request, response, sent.task_id, name="quest-actions")
+    status_url = request.build_absolute_uri(reverse("api:task-status", kwargs={"task_id": sent.task_id}))
+    response["Location"] = status_url
+    response[REPLAYED_HEADER] = "true"
+    return Status(202, {"task_id": sent.task_id, "status_url": status_url})

@@ -85,6 +85,10 @@ class QuestHook(models.Model):
     facts = models.JSONField(default=dict, blank=True, help_text="The numbers that justify the hook")
     detected_tick = models.PositiveIntegerField()
     last_seen_tick = models.PositiveIntegerField()
+    redrafts = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Drafts of this trouble a GM rejected; each reopens the hook under a fresh generation key",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -104,8 +108,10 @@ class QuestHook(models.Model):
 
     @property
     def generation_key(self) -> str:
-        """Idempotency key of the quest drafted from this trouble (a trouble that returns is new)."""
-        return f"hook:{self.pk}:{self.detected_tick}"
+        """Idempotency key of the quest drafted from this trouble (a trouble that returns is new, and
+        so is the next draft after a GM rejected one)."""
+        key = f"hook:{self.pk}:{self.detected_tick}"
+        return f"{key}:redraft:{self.redrafts}" if self.redrafts else key
 
 
 class Quest(models.Model):
@@ -266,12 +272,17 @@ class QuestReviewLog(models.Model):
 
 
 class QuestAssignment(models.Model):
-    """A player character who accepted a quest."""
+    """A player character who accepted a quest.
+
+    Several characters may take the same quest; the first to finish it is paid from escrow and
+    the others' assignments are `closed`, with the reason in `closed_reason`.
+    """
 
     class Status(models.TextChoices):
         ACTIVE = "active"
         COMPLETED = "completed"
         ABANDONED = "abandoned"
+        CLOSED = "closed"
 
     quest = models.ForeignKey(Quest, on_delete=models.CASCADE, related_name="assignments")
     character = models.ForeignKey(
@@ -280,6 +291,10 @@ class QuestAssignment(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     accepted_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why the quest closed for this character (shown to the player)"
+    )
 
     class Meta:
         ordering = ["-accepted_at", "-id"]
@@ -289,16 +304,60 @@ class QuestAssignment(models.Model):
                 condition=~Q(status="completed") | Q(completed_at__isnull=False),
                 name="quest_assignment_completed_has_time",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | (Q(closed_at__isnull=False) & ~Q(closed_reason="")),
+                name="quest_assignment_closed_has_time_and_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.character} on {self.quest} ({self.status})"
 
 
+class QuestReport(models.Model):
+    """One report of a player's actions on a quest, keyed for idempotency.
+
+    The key is the request's `Idempotency-Key` header (or one the server made up when it had
+    none), so the same report sent twice, or its task delivered twice, counts once: the second
+    time the stored `result` is answered again.
+    """
+
+    assignment = models.ForeignKey(QuestAssignment, on_delete=models.CASCADE, related_name="reports")
+    key = models.CharField(max_length=100, help_text="The Idempotency-Key of the report")
+    actions = models.JSONField(default=list, blank=True, help_text="The actions as reported")
+    task_id = models.CharField(max_length=255, blank=True, help_text="The progression task that applies it")
+    result = models.JSONField(null=True, blank=True, help_text="What applying it did (the task's result)")
+    tick = models.PositiveIntegerField(null=True, blank=True, help_text="The world's tick when applied")
+    processed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assignment", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "key"], name="quest_report_unique_key"),
+            models.CheckConstraint(
+                condition=Q(processed_at__isnull=True) | Q(result__isnull=False),
+                name="quest_report_processed_has_result",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.key} on assignment {self.assignment_id}"
+
+
 class QuestProgress(models.Model):
-    """One reported action of a player on a quest, and the objective it advanced (if any)."""
+    """One reported action of a player on a quest (or one thing the world saw the character do),
+    and the objective it advanced (if any)."""
+
+    class Source(models.TextChoices):
+        PLAYER = "player", "reported by the player"
+        WORLD = "world", "seen in the world"
 
     assignment = models.ForeignKey(QuestAssignment, on_delete=models.CASCADE, related_name="progress")
+    report = models.ForeignKey(
+        QuestReport, null=True, blank=True, on_delete=models.CASCADE, related_name="progress"
+    )
+    source = models.CharField(max_length=6, choices=Source.choices, default=Source.PLAYER)
     objective = models.ForeignKey(
         QuestObjective, null=True, blank=True, on_delete=models.SET_NULL, related_name="progress"
     )

@@ -10,6 +10,28 @@ reported, other actions count one; units accumulate across reports until the obj
 A quest is complete when **every** objective is done. (Not "every finish objective": the
 validator guarantees each objective sits on the one graph from the start to the finish, so the
 two agree for validated quests, and "all" is the one a player can read off the list.)
+
+What is checked against the world, and what is taken on the player's word
+--------------------------------------------------------------------------
+The world knows where a player's character is (`PlayerCharacter.settlement`, moved only by
+`POST /api/v1/me/travel` over the route graph), whether people are alive, which settlements,
+routes and goods exist. It does not know what a character carries or said. So, given the
+character's `position` (as `quests.play` always passes it):
+
+* **Checked — position.** `go_to` and `explore` objectives (POSITIONAL_ACTIONS) are done by the
+  character *being* at their settlement when the progression task runs (after a travel, or with
+  any report), whether or not the player reports them. A reported action that names a
+  `settlement_id` other than where the character is (going there, fetching there, anything) is
+  refused with NOT_THERE and advances nothing.
+* **Checked — breakage** (`quest_breakage`, run by the progression task and the hook scan): a
+  dead giver, a dead or vanished NPC target, a settlement or route gone, or goods to fetch that
+  no market stocks and nobody makes break the quest and flag it for the GM.
+* **Seen but not counted.** A delivery meant to relieve a shortage stays owed when others
+  restock that market meanwhile: the quest is neither done nor broken by it (the giver still
+  wants what they asked for), and finishing still brings the goods.
+* **The player's word.** Quantities of goods gathered, fetched, delivered, exchanged, used or
+  repaired; talking, listening and reporting to an NPC; escorting, defending, defeating and
+  spying. The ids must be the quest's own (matched exactly) and the objective available.
 """
 
 from __future__ import annotations
@@ -22,11 +44,19 @@ from quests.validation import WorldFacts
 # Gathering and fetching both mean "get hold of the goods": a report of either counts for both.
 ACTION_ALIASES = {"gather": "fetch"}
 ITEM_ACTIONS = frozenset({"gather", "fetch", "deliver", "exchange", "use", "repair"})
+# Done by being there: checked against the character's position, never taken on the player's word.
+POSITIONAL_ACTIONS = frozenset({"go_to", "explore"})
 # Target refs an action may name, as the player reports them.
 TARGET_KEYS = ("settlement_id", "npc_id", "item_code", "route_id")
 
 NOTHING_ADVANCED = "Nothing on this quest matched that action (or it is not available yet)."
 NOT_AN_ACTION = "An action needs an 'action' name, e.g. {'action': 'go_to', 'settlement_id': 5}."
+ALREADY_DONE = "That objective is already done."
+NOT_THERE = (
+    "Refused: your character is in settlement {position}, not in settlement {claimed}. "
+    "Travel there first (POST /api/v1/me/travel)."
+)
+SEEN_THERE = "Done: your character is in settlement {position}."
 
 # Reasons the world broke a quest, for the GM.
 GIVER_DEAD = "giver_dead"
@@ -67,6 +97,8 @@ class Step:
     units: int = 0
     completed_objective: bool = False
     note: str = ""
+    refused: bool = False  # the report contradicts the world (e.g. the character is elsewhere)
+    observed: bool = False  # not reported: the world saw it (the character is there)
 
 
 @dataclass
@@ -77,6 +109,10 @@ class Outcome:
     @property
     def newly_done(self) -> list[str]:
         return [s.objective_key for s in self.steps if s.completed_objective]
+
+    @property
+    def refused(self) -> list[Step]:
+        return [s for s in self.steps if s.refused]
 
     @property
     def advanced(self) -> bool:
@@ -120,26 +156,86 @@ def matches(objective: ObjectiveState, action: Mapping) -> bool:
     return True
 
 
-def progress_apply(objectives: Iterable[ObjectiveState], actions: Iterable[Mapping]) -> Outcome:
+def _claimed_elsewhere(action: Mapping, position: int | None) -> bool:
+    """The action names a settlement other than the one the character is in."""
+    claimed = action.get("settlement_id")
+    return position is not None and claimed is not None and str(claimed) != str(position)
+
+
+def _advance(outcome: Outcome, target: ObjectiveState, units: int) -> ObjectiveState:
+    advanced = replace(target, progress=target.progress + units)
+    outcome.objectives = [advanced if o.key == target.key else o for o in outcome.objectives]
+    return advanced
+
+
+def _observe(outcome: Outcome, position: int | None) -> None:
+    """Mark done every available go_to/explore objective at the character's position (repeatedly:
+    one done may make the next available)."""
+    if position is None:
+        return
+    while True:
+        target = next(
+            (
+                o
+                for o in available(outcome.objectives)
+                if _action_name(o.action) in POSITIONAL_ACTIONS and o.settlement_id == position
+            ),
+            None,
+        )
+        if target is None:
+            return
+        units = target.quantity - target.progress
+        _advance(outcome, target, units)
+        outcome.steps.append(
+            Step(
+                action={"action": target.action, "settlement_id": position},
+                objective_key=target.key,
+                units=units,
+                completed_objective=True,
+                note=SEEN_THERE.format(position=position),
+                observed=True,
+            )
+        )
+
+
+def progress_apply(
+    objectives: Iterable[ObjectiveState], actions: Iterable[Mapping], *, position: int | None = None
+) -> Outcome:
     """Apply reported actions in order. An action that matches nothing available is a step with a
-    note, not an error: the player learns it advanced nothing."""
+    note, not an error: the player learns it advanced nothing.
+
+    With the character's `position` (a settlement id), the world is checked too (see the module
+    docstring): positional objectives there are done by being there (observed steps, before the
+    first action and after each), and an action claiming another settlement is refused.
+    """
     outcome = Outcome(objectives=list(objectives))
+    _observe(outcome, position)
     for action in actions:
         if not isinstance(action, Mapping) or not action.get("action"):
             outcome.steps.append(
                 Step(action=action if isinstance(action, Mapping) else {}, note=NOT_AN_ACTION)
             )
             continue
+        if _claimed_elsewhere(action, position):
+            outcome.steps.append(
+                Step(
+                    action=action,
+                    note=NOT_THERE.format(position=position, claimed=action.get("settlement_id")),
+                    refused=True,
+                )
+            )
+            continue
         target = next((o for o in available(outcome.objectives) if matches(o, action)), None)
         if target is None:
-            outcome.steps.append(Step(action=action, note=NOTHING_ADVANCED))
+            done = any(o.done and matches(o, action) for o in outcome.objectives)
+            outcome.steps.append(Step(action=action, note=ALREADY_DONE if done else NOTHING_ADVANCED))
             continue
         units = min(action_units(action), target.quantity - target.progress)
-        advanced = replace(target, progress=target.progress + units)
-        outcome.objectives = [advanced if o.key == target.key else o for o in outcome.objectives]
+        advanced = _advance(outcome, target, units)
         outcome.steps.append(
             Step(action=action, objective_key=target.key, units=units, completed_objective=advanced.done)
         )
+        _observe(outcome, position)
     return outcome
 
 
@@ -152,7 +248,10 @@ def quest_breakage(
     *, giver_id: int | None, objectives: Iterable[ObjectiveState], facts: WorldFacts
 ) -> list[dict]:
     """Why the world broke a quest (empty: it did not). Only objectives still to do count: a
-    village burnt after the player left it breaks nothing. `facts.npcs` holds the living only."""
+    village burnt after the player left it breaks nothing. `facts.npcs` holds the living only.
+
+    Deliveries are never broken by the goods being plentiful again: a shortage others relieved
+    meanwhile leaves the delivery owed, not the quest broken (see the module docstring)."""
     problems = []
     if giver_id is not None and giver_id not in facts.npcs:
         problems.append({"code": GIVER_DEAD, "npc_id": giver_id})

@@ -12,15 +12,20 @@ import re
 from importlib import import_module
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from economy.models import Item
 from npcs.models import Npc
-from quests.models import Quest, QuestObjective, QuestReviewLog
+from quests.models import Quest, QuestAssignment, QuestHook, QuestObjective, QuestReviewLog
 from quests.selectors import world_facts
-from quests.services import quest_escrow_refund, quest_escrow_reward, quest_reward_set
+from quests.services import (
+    HOOK_EXPIRE_AFTER_TICKS,
+    quest_escrow_refund,
+    quest_escrow_reward,
+    quest_reward_set,
+)
 from quests.validation import ObjectiveDraft, QuestDraft, ValidationReport, validate_quest
 from world.models import ChronicleEntry, Route, Settlement
 from world.services.chronicle import chronicle_record
@@ -316,9 +321,45 @@ def quest_edit(
     return quest
 
 
+# Quests that still answer their hook: while one of these exists, a rejection reopens nothing.
+ANSWERING = frozenset(
+    {
+        Quest.Status.GENERATING,
+        Quest.Status.DRAFT,
+        Quest.Status.NEEDS_ATTENTION,
+        Quest.Status.FAILED,
+        Quest.Status.PUBLISHED,
+        Quest.Status.BROKEN,
+    }
+)
+
+
+def _hook_after_rejection(quest: Quest) -> list[str] | None:
+    """Give the trouble of a rejected quest back to the drafting sweep: its hook is open again (with
+    a fresh generation key, so a new draft can be written), unless the trouble has gone — resolved,
+    expired, or not seen by a scan for HOOK_EXPIRE_AFTER_TICKS (then it expires, as a scan would
+    expire it) — or another quest still answers it. Returns [old, new] status when it changed."""
+    if quest.hook_id is None:
+        return None
+    hook = QuestHook.objects.select_for_update().get(pk=quest.hook_id)
+    if hook.status not in (QuestHook.Status.OPEN, QuestHook.Status.DRAFTED):
+        return None
+    if Quest.objects.filter(hook=hook, status__in=ANSWERING).exclude(pk=quest.pk).exists():
+        return None
+    old = hook.status
+    if hook.last_seen_tick < quest.world.current_tick - HOOK_EXPIRE_AFTER_TICKS:
+        hook.status = QuestHook.Status.EXPIRED
+    else:
+        hook.status = QuestHook.Status.OPEN
+        hook.redrafts += 1
+    hook.save(update_fields=["status", "redrafts", "updated_at"])
+    return [old, hook.status]
+
+
 @transaction.atomic
 def quest_reject(*, quest: Quest, user, reason: str) -> Quest:
-    """Turn a quest down for good, with a reason; the reward held in escrow goes back to the giver."""
+    """Turn a quest down for good, with a reason; the reward held in escrow goes back to the giver,
+    and the trouble it was drafted from is open for a new draft (`_hook_after_rejection`)."""
     reason = (reason or "").strip()
     if not reason:
         raise QuestReviewError(REASON_REQUIRED)
@@ -330,13 +371,11 @@ def quest_reject(*, quest: Quest, user, reason: str) -> Quest:
     quest.refresh_from_db(fields=["escrow_cp"])
     quest.rejection_reason = reason
     _mark_reviewed(quest, user, Quest.Status.REJECTED, "rejection_reason")
-    _log(
-        quest=quest,
-        user=user,
-        action=QuestReviewLog.Action.REJECT,
-        note=reason,
-        changes={"status": [old_status, Quest.Status.REJECTED], "refunded_cp": refunded},
-    )
+    changes = {"status": [old_status, Quest.Status.REJECTED], "refunded_cp": refunded}
+    hook_change = _hook_after_rejection(quest)
+    if hook_change:
+        changes["hook"] = hook_change
+    _log(quest=quest, user=user, action=QuestReviewLog.Action.REJECT, note=reason, changes=changes)
     _chronicle(
         quest,
         REJECTED_TEXT.format(user=_who(user), title=quest.title or f"#{quest.pk}", reason=reason),
@@ -436,6 +475,15 @@ def quest_for_review(*, quest_id: int) -> Quest:
 def quest_objectives_for_review(*, quest: Quest) -> QuerySet[QuestObjective]:
     return quest.objectives.select_related("settlement", "npc", "item", "route__a", "route__b").order_by(
         "order", "id"
+    )
+
+
+def quest_assignments_for_review(*, quest: Quest) -> QuerySet[QuestAssignment]:
+    """The players on a quest (first to accept first), with how many reports each sent."""
+    return (
+        quest.assignments.select_related("character")
+        .annotate(report_count=Count("reports"))
+        .order_by("accepted_at", "id")
     )
 
 

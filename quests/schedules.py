@@ -2,11 +2,20 @@
 
 `world.management.commands.setup_schedules` calls `hook_scan_schedule_ensure` for each world
 and `drafting_schedule_ensure` once.
+
+First runs come early: a new schedule gets a `start_time` (beat's "Start Datetime"), and
+django-celery-beat runs a schedule that never ran as soon as its start time has passed, then
+every interval. So on a fresh `make run` the first scan goes out as soon as beat is up and the
+first drafting sweep FIRST_DRAFTING_DELAY_SECONDS later (after the scan found the troubles),
+instead of one full interval (5 and 2 minutes) after setup. Existing schedules are left alone.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from world.models import World
@@ -18,6 +27,16 @@ DRAFTING_SCHEDULE_NAME = "Quest drafting: open hooks"
 DEFAULT_DRAFTING_INTERVAL_SECONDS = 120
 # Troubles build up over game hours; a scan every few minutes of real time is plenty.
 DEFAULT_SCAN_INTERVAL_SECONDS = 300
+# The first drafting sweep waits this long after setup for the first scan (a few seconds on Mones).
+FIRST_DRAFTING_DELAY_SECONDS = 30
+
+
+def _first_run_at(task: PeriodicTask, created: bool, *, delay_seconds: int = 0) -> PeriodicTask:
+    """A schedule just created runs first `delay_seconds` from now, not one interval from now."""
+    if created:
+        task.start_time = timezone.now() + timedelta(seconds=delay_seconds)
+        task.save(update_fields=["start_time"])
+    return task
 
 
 def hook_scan_schedule_name(world: World) -> str:
@@ -33,15 +52,16 @@ def hook_scan_schedule_ensure(*, world: World, every_seconds: int | None = None)
     every = every_seconds or getattr(
         settings, "GMCONSOLE_HOOK_SCAN_INTERVAL_SECONDS", DEFAULT_SCAN_INTERVAL_SECONDS
     )
-    return periodic_task_ensure(
+    task, created = periodic_task_ensure(
         name=hook_scan_schedule_name(world),
         task=SCAN_TASK,
         every_seconds=every,
         args=[world.pk],
         queue="default",
-        description=f"Look for troubles in {world.name} (shortages, hunger, danger, war) every {every} s; "
-        "they become quest hooks for the GM.",
+        description=f"Look for troubles in {world.name} (shortages, hunger, danger, war) every {every} s, "
+        "the first time as soon as beat starts; they become quest hooks for the GM.",
     )
+    return _first_run_at(task, created), created
 
 
 def drafting_schedule_ensure(*, every_seconds: int | None = None) -> tuple[PeriodicTask, bool]:
@@ -49,12 +69,14 @@ def drafting_schedule_ensure(*, every_seconds: int | None = None) -> tuple[Perio
     every = every_seconds or getattr(
         settings, "GMCONSOLE_QUEST_DRAFTING_INTERVAL_SECONDS", DEFAULT_DRAFTING_INTERVAL_SECONDS
     )
-    return periodic_task_ensure(
+    task, created = periodic_task_ensure(
         name=DRAFTING_SCHEDULE_NAME,
         task=DRAFTING_TASK,
         every_seconds=every,
         args=[],
         queue="default",
-        description=f"Every {every} s, write quest drafts (LLM or template narrator) for open hooks without one; "
+        description=f"Every {every} s (the first time {FIRST_DRAFTING_DELAY_SECONDS} s after setup), write "
+        "quest drafts (LLM or template narrator) for open hooks without one; "
         "the GM reviews them in the console before players see them.",
     )
+    return _first_run_at(task, created, delay_seconds=FIRST_DRAFTING_DELAY_SECONDS), created

@@ -9,9 +9,10 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Qu
 from django.db.models.functions import Coalesce
 from ninja import Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from economy.models import Market
+from gmconsole.pagination import PagePagination
 from npcs.models import Npc, PlayerCharacter
 from world.models import Faction, RumourHearing, Settlement, World
 from world.rumours.selectors import npc_rumours_heard
@@ -178,7 +179,7 @@ def world_overview(request):
 
 
 @router.get("/settlements", response=list[SettlementOut], url_name="settlements")
-@paginate(PageNumberPagination, page_size=SETTLEMENTS_PAGE_SIZE)
+@paginate(PagePagination, page_size=SETTLEMENTS_PAGE_SIZE)
 def settlement_list(request, region: int | None = None, q: str | None = None, world: str | None = None):
     """Settlements of your worlds, by name; filter by region id, world slug or part of the name."""
     settlements = _settlements_for(request.auth)

@@ -154,6 +154,7 @@ def _detail_context(request: HttpRequest, quest: Quest, **forms_given) -> dict:
             for t in tasks
         ],
         missing_tasks=len(quest.task_ids or []) - len(tasks),
+        assignments=list(review.quest_assignments_for_review(quest=quest)),
         can_approve=quest.status == Quest.Status.DRAFT and quest.is_valid,
         can_edit=quest.status in review.EDITABLE,
         can_reject=quest.status in review.REJECTABLE,

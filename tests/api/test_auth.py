@@ -27,6 +27,7 @@ def routes(settlement_id: int) -> list[tuple[str, str]]:
         ("get", f"{PREFIX}/quests/1"),
         ("post", f"{PREFIX}/quests/1/accept"),
         ("post", f"{PREFIX}/quests/1/actions"),
+        ("post", f"{PREFIX}/me/travel"),
         ("post", f"{PREFIX}/me/deeds"),
         ("get", f"{PREFIX}/events"),
         ("get", f"{PREFIX}/npcs/1/rumours"),
@@ -49,6 +50,7 @@ def test_the_route_list_covers_every_operation_of_the_api():
         ("get", f"{PREFIX}/quests/{{quest_id}}"),
         ("post", f"{PREFIX}/quests/{{quest_id}}/accept"),
         ("post", f"{PREFIX}/quests/{{quest_id}}/actions"),
+        ("post", f"{PREFIX}/me/travel"),
         ("post", f"{PREFIX}/me/deeds"),
         ("get", f"{PREFIX}/events"),
         ("get", f"{PREFIX}/npcs/{{npc_id}}/rumours"),
@@ -60,7 +62,7 @@ def test_the_route_list_covers_every_operation_of_the_api():
     )
 
 
-@pytest.mark.parametrize("index", range(14))
+@pytest.mark.parametrize("index", range(15))
 def test_no_token_is_401(client, player, index):
     method, url = routes(player.town.pk)[index]
 
@@ -70,7 +72,7 @@ def test_no_token_is_401(client, player, index):
     assert response.json() == {"detail": "Unauthorized"}
 
 
-@pytest.mark.parametrize("index", range(14))
+@pytest.mark.parametrize("index", range(15))
 @pytest.mark.parametrize("header", ["Bearer not-a-real-token", "Token {key}", "Bearer", "Basic YW5hOnB3"])
 def test_bad_token_is_401(client, player, index, header):
     method, url = routes(player.town.pk)[index]
@@ -80,7 +82,7 @@ def test_bad_token_is_401(client, player, index, header):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("index", range(14))
+@pytest.mark.parametrize("index", range(15))
 def test_revoked_token_is_401(client, player, index):
     api_token_revoke(token=ApiToken.objects.get(user=player.user))
     method, url = routes(player.town.pk)[index]
@@ -139,3 +141,8 @@ def test_revoking_one_token_keeps_the_others(client, player):
     assert client.get(f"{PREFIX}/me", HTTP_AUTHORIZATION=f"Bearer {other_key}").status_code == 401
     assert client.get(f"{PREFIX}/me", **player.headers).status_code == 200
     assert ApiToken.objects.get(pk=other.pk).revoked is True
+
+
+def test_settlements_refuse_offset_and_limit_and_say_what_to_use(client, player):
+    answer = client.get(f"{PREFIX}/settlements?offset=10&limit=5", HTTP_AUTHORIZATION=f"Bearer {player.key}")
+    assert answer.status_code == 400 and "page_size" in answer.content.decode()

@@ -50,3 +50,9 @@ def make_quest(*, world: World, **kw) -> Quest:
     kw.setdefault("generation_key", f"test:{n}")
     kw.setdefault("status", Quest.Status.DRAFT)
     return Quest.objects.create(world=world, **kw)
+
+
+# Playing quests: a player with a token in a small world, and the bread quest of the API tests
+# (Brightwater's baker wants 3 bread from Millford, 12 km away by road).
+from tests.api.conftest import fast_password_hashing, player  # noqa: E402, F401
+from tests.api.test_quests_play import bread_quest  # noqa: E402, F401

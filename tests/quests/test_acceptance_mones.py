@@ -1,4 +1,5 @@
-"""Issue 3's promise on the real demo world: troubles become drafts; a player finishes quests via the API alone."""
+"""Issue 3's promise on the real demo world: troubles become drafts; a player finishes quests via the API
+alone, travelling over the routes to where each objective happens (positions are checked)."""
 
 import time
 
@@ -23,29 +24,7 @@ TICKS = 200
 SCAN_EVERY = 25
 
 
-def play(client: Client, headers: dict, quest_id: int) -> dict:
-    """A scripted player: read the quest, accept it, report one action per objective, wait for the worker."""
-    listed = client.get("/api/v1/quests", **headers).json()
-    assert quest_id in [q["id"] for q in listed], listed
-    detail = client.get(f"/api/v1/quests/{quest_id}", **headers).json()
-    assert client.post(f"/api/v1/quests/{quest_id}/accept", **headers).status_code == 201
-    actions = []
-    for objective in detail["objectives"]:  # listed in the order they can be done
-        action = {"action": objective["action"], "quantity": objective["quantity"]}
-        if objective["settlement"]:
-            action["settlement_id"] = objective["settlement"]["id"]
-        if objective["npc"]:
-            action["npc_id"] = objective["npc"]["id"]
-        if objective["item_code"]:
-            action["item_code"] = objective["item_code"]
-        if objective["route_id"]:
-            action["route_id"] = objective["route_id"]
-        actions.append(action)
-    posted = client.post(
-        f"/api/v1/quests/{quest_id}/actions", data=actions, content_type="application/json", **headers
-    )
-    assert posted.status_code == 202, posted.content
-    status_url = posted.json()["status_url"]
+def _wait(client: Client, headers: dict, status_url: str) -> dict:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         status = client.get(status_url, **headers).json()
@@ -53,6 +32,53 @@ def play(client: Client, headers: dict, quest_id: int) -> dict:
             break
         time.sleep(0.2)
     assert status["state"] == "SUCCESS", status
+    return status["result"]
+
+
+def _report(client: Client, headers: dict, quest_id: int, actions: list[dict]) -> None:
+    if not actions:
+        return
+    posted = client.post(
+        f"/api/v1/quests/{quest_id}/actions", data=actions, content_type="application/json", **headers
+    )
+    assert posted.status_code == 202, posted.content
+    result = _wait(client, headers, posted.json()["status_url"])
+    assert result.get("refused") == [], result  # the player was where they said
+
+
+def play(client: Client, headers: dict, quest_id: int, start: int) -> dict:
+    """A scripted player: read the quest, accept it, and for each objective (in the order they can be
+    done) travel where it happens, then report it; wait for the worker after each report."""
+    listed = client.get("/api/v1/quests", {"page_size": 100}, **headers).json()["items"]
+    assert quest_id in [q["id"] for q in listed], listed
+    detail = client.get(f"/api/v1/quests/{quest_id}", **headers).json()
+    assert client.post(f"/api/v1/quests/{quest_id}/accept", **headers).status_code == 201
+    here, pending = start, []
+    for objective in detail["objectives"]:  # listed in the order they can be done
+        action = {"action": objective["action"], "quantity": objective["quantity"]}
+        if objective["settlement"]:
+            action["settlement_id"] = objective["settlement"]["id"]
+            if action["settlement_id"] != here:  # report what was done here, then go there
+                _report(client, headers, quest_id, pending)
+                pending = []
+                moved = client.post(
+                    "/api/v1/me/travel",
+                    data={"settlement_id": action["settlement_id"]},
+                    content_type="application/json",
+                    **headers,
+                )
+                assert moved.status_code == 200, moved.content
+                here = action["settlement_id"]
+                for check in moved.json()["quest_checks"]:
+                    _wait(client, headers, check["status_url"])
+        if objective["npc"]:
+            action["npc_id"] = objective["npc"]["id"]
+        if objective["item_code"]:
+            action["item_code"] = objective["item_code"]
+        if objective["route_id"]:
+            action["route_id"] = objective["route_id"]
+        pending.append(action)
+    _report(client, headers, quest_id, pending)
     return client.get(f"/api/v1/quests/{quest_id}", **headers).json()
 
 
@@ -84,12 +110,9 @@ def test_two_hundred_ticks_of_mones_give_drafts_and_a_player_completes_three(
     for n, quest in enumerate(chosen):
         quest_approve(quest=quest, user=gm)
         user = make_user(username=f"player{n}")
+        start = quest.settlement or quest.giver.settlement
         character = PlayerCharacter.objects.create(
-            world=world,
-            owner=user,
-            settlement=quest.settlement or quest.giver.settlement,
-            name=f"Hero {n}",
-            purse=0,
+            world=world, owner=user, settlement=start, name=f"Hero {n}", purse=0
         )
         _, key = api_token_create(user=user)
         stock_before = None
@@ -98,7 +121,7 @@ def test_two_hundred_ticks_of_mones_give_drafts_and_a_player_completes_three(
                 market__settlement=quest.hook.settlement, item=quest.hook.item
             ).quantity
 
-        finished = play(client, {"HTTP_AUTHORIZATION": f"Bearer {key}"}, quest.pk)
+        finished = play(client, {"HTTP_AUTHORIZATION": f"Bearer {key}"}, quest.pk, start.pk)
 
         # the world changed: the quest is done, the reward paid, the trouble relieved and recorded
         assert finished["status"] == "completed", finished

@@ -8,7 +8,14 @@ from django.contrib import admin
 from django.urls import reverse
 
 from npcs.models import Npc, PlayerCharacter
-from quests.models import QuestAssignment, QuestHook, QuestObjective, QuestProgress, QuestReviewLog
+from quests.models import (
+    QuestAssignment,
+    QuestHook,
+    QuestObjective,
+    QuestProgress,
+    QuestReport,
+    QuestReviewLog,
+)
 from quests.services import hooks_scan
 from tests import factories as f
 from tests.quests.conftest import make_quest, set_stock
@@ -29,8 +36,9 @@ def every_row(world):
     QuestReviewLog.objects.create(quest=quest, user=user, action="approve", note="Fine.")
     hero = PlayerCharacter.objects.create(world=world, owner=user, settlement=town, name="Ser Rowan")
     assignment = QuestAssignment.objects.create(quest=quest, character=hero)
+    report = QuestReport.objects.create(assignment=assignment, key="k-1", actions=[{"action": "go_to"}])
     QuestProgress.objects.create(
-        assignment=assignment, objective=objective, tick=10, payload={"action": "go_to"}
+        assignment=assignment, report=report, objective=objective, tick=10, payload={"action": "go_to"}
     )
     return world
 

@@ -6,7 +6,10 @@ from world.services.schedules import schedule_ensure
 
 
 class Command(BaseCommand):
-    help = "Create each world's schedules in django-celery-beat (tick, quest-hook scan); existing ones are left alone."
+    help = (
+        "Create each world's schedules in django-celery-beat (tick, quest-hook scan, quest drafting); "
+        "existing ones are left alone. New quest schedules run first soon after beat starts."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
