@@ -13,11 +13,16 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from npcs.models import PlayerCharacter
+from world.events.selectors import routes_closed
 from world.models import Route, Settlement
 
 UNKNOWN_SETTLEMENT = "No settlement {settlement_id} in your character's world."
 ALREADY_THERE = "{character} is already in {settlement}."
 UNREACHABLE = "No route leads from {origin} to {destination}: {character} cannot travel there."
+FRONT_CLOSED = (
+    "Every way from {origin} to {destination} crosses the front of a war; "
+    "{character} cannot travel there until it is over."
+)
 
 
 class TravelError(Exception):
@@ -93,11 +98,16 @@ def character_travel(*, character: PlayerCharacter, settlement_id: int) -> Trave
     origin = character.settlement
     if destination.pk == origin.pk:
         raise TravelError(ALREADY_THERE.format(character=character.name, settlement=origin.name))
-    edges = Route.objects.filter(world_id=character.world_id).values_list("id", "a_id", "b_id", "distance_km")
-    way = shortest_way(edges, origin.pk, destination.pk)
+    edges = list(
+        Route.objects.filter(world_id=character.world_id).values_list("id", "a_id", "b_id", "distance_km")
+    )
+    closed = routes_closed(world_id=character.world_id)  # no one crosses a front while a war lasts
+    way = shortest_way([e for e in edges if e[0] not in closed], origin.pk, destination.pk)
     if way is None:
+        blocked = bool(closed) and shortest_way(edges, origin.pk, destination.pk) is not None
+        message = FRONT_CLOSED if blocked else UNREACHABLE
         raise TravelError(
-            UNREACHABLE.format(origin=origin.name, destination=destination.name, character=character.name)
+            message.format(origin=origin.name, destination=destination.name, character=character.name)
         )
     character.settlement = destination
     character.save(update_fields=["settlement"])

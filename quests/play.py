@@ -45,6 +45,7 @@ from quests.services import quest_escrow_release
 from quests.validation import WorldFacts
 from world.models import ChronicleEntry, World
 from world.services.chronicle import chronicle_record
+from world.services.events import event_from_quest
 
 QUEST_NOT_AVAILABLE = "No published quest {quest} in your world."
 ALREADY_ACCEPTED = "You have already accepted quest {quest}."
@@ -376,6 +377,9 @@ def quest_complete(*, assignment: QuestAssignment) -> Completion:
         settlement=(hook.settlement if hook and hook.settlement_id else quest.settlement),
         causes=[hook.chronicle_entry] if hook and hook.chronicle_entry_id else [],
     )
+    place = entry.settlement or quest.settlement
+    if place is not None:  # the deed lifts the town's spirits: a small event, started after commit
+        event_from_quest(quest=quest, settlement=place, cause=entry)
     return Completion(reward_paid=paid, relief=relief, chronicle_id=entry.pk, closed_assignments=closed)
 
 

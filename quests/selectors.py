@@ -27,6 +27,7 @@ from quests.hooks import (
 )
 from quests.models import Quest, QuestHook
 from quests.validation import NpcFact, WorldFacts
+from world.events.selectors import routes_closed
 from world.models import ChronicleEntry, Faction, FactionRelation, Route, Settlement, World
 
 
@@ -169,10 +170,12 @@ def world_facts(*, world: World) -> WorldFacts:
             produced[code].add(npc.settlement_id)
     adjacency: dict[int, set[int]] = defaultdict(set)
     routes = {}
+    closed = routes_closed(world_id=world.pk)  # a front cuts the roads that cross it
     for route_id, a, b in Route.objects.filter(world=world).values_list("id", "a_id", "b_id"):
-        adjacency[a].add(b)
-        adjacency[b].add(a)
         routes[route_id] = (a, b)
+        if route_id not in closed:
+            adjacency[a].add(b)
+            adjacency[b].add(a)
     return WorldFacts(
         settlement_ids=settlement_ids,
         npcs=npcs,

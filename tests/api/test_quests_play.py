@@ -242,6 +242,17 @@ def test_scripted_play_completes_pays_from_escrow_and_relieves_the_shortage(play
     assert "Ana the Bold" in entry.text and "Bread" in entry.text and entry.tick == 42
     assert list(entry.causes.all()) == [bread_quest["hook"].chronicle_entry]
     assert QuestAssignment.objects.get(pk=assignment.pk).status == QuestAssignment.Status.COMPLETED
+    # The deed lifts the town's spirits: a small quest-completion event whose cause is the deed.
+    from world.models import WorldEvent
+
+    event = WorldEvent.objects.get(quest=quest)
+    assert (event.kind, event.origin, event.settlement_id, event.status) == (
+        "quest",
+        "quest",
+        entry.settlement_id,
+        "pending",
+    )
+    assert event.summary["cause_entry_id"] == entry.pk
 
 
 def test_a_quest_whose_giver_died_is_flagged_broken(player, bread_quest):

@@ -300,3 +300,26 @@ def test_a_war_closes_the_roads_across_the_front_to_travellers_and_news():
     assert border[1].pk not in society_load(world_id=world.pk)[0].neighbours.get(border[0].pk, [])
     tick_run_inline(world=world)  # the war is over
     assert routes_closed(world_id=world.pk) == {}
+
+
+def test_a_player_cannot_travel_across_a_front_but_can_go_round_it_or_after_it():
+    from npcs.models import PlayerCharacter
+    from npcs.travel import TravelError, character_travel
+    from quests.selectors import world_facts
+    from tests.factories import make_user
+
+    world, towns = linked_world(regions=4)
+    north, south = two_factions(world)
+    home, far = towns[0], towns[-1]
+    character = PlayerCharacter.objects.create(world=world, owner=make_user(), settlement=home, name="Ana")
+    war = events.event_create(
+        world=world, kind="war", aggressor=north, defender=south, severity=5, duration_ticks=1
+    )
+    start_and_apply(war)
+
+    with pytest.raises(TravelError) as refused:
+        character_travel(character=character, settlement_id=far.pk)
+    assert "crosses the front of a war" in str(refused.value)
+    assert far.pk not in world_facts(world=world).reachable_from(home.pk)  # quests see the cut road too
+    tick_run_inline(world=world)  # peace
+    assert character_travel(character=character, settlement_id=far.pk).destination == far

@@ -938,7 +938,7 @@ def event_from_player(*, character, kind: str, title: str = "", description: str
 
 def event_from_quest(*, quest, settlement: Settlement, cause: ChronicleEntry | None = None) -> WorldEvent:
     """A finished quest lifts its town's spirits: a small quest-completion event, started at once."""
-    event = event_create(
+    event = event_create(  # every argument is ours and valid: a failure here is a bug, and is raised
         cause=cause,
         world=settlement.world,
         kind=Kind.QUEST,
