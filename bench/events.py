@@ -71,9 +71,9 @@ def main() -> None:
     from economy.models import Item
     from gmconsole.celery import app
     from npcs.models import Npc
+    from world.events import services as events
+    from world.events.services.previewing import event_preview
     from world.models import EventImpact, Faction, Settlement, World, WorldEvent
-    from world.services import events
-    from world.services.event_preview import event_preview
 
     call_command("migrate", verbosity=0)
     if not Item.objects.exists():

@@ -25,7 +25,7 @@ from npcs.api import router as npcs_router
 from npcs.services import character_observe_dispatch
 from world.api import router as world_router
 from world.events.api import DeedIn, DeedOut
-from world.services.events import EventError, event_from_player, event_start_dispatch
+from world.events.services import EventError, event_from_player, event_start_dispatch
 
 BROKER_DOWN = "The task queue is unreachable right now; try again in a minute."
 NO_SUCH_TASK = "No task {task_id} started by you."

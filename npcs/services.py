@@ -14,9 +14,9 @@ from npcs import sim as npc_sim
 from npcs.models import Npc, PlayerCharacter
 from npcs.selectors import settlement_safety_level
 from world import sim
+from world.events.services import impacts_in_force, modifiers_in_force
 from world.events.sim import Modifiers
 from world.models import World
-from world.services.events import impacts_in_force, modifiers_in_force
 from world.services.ticks import npc_states, npc_states_save
 
 NPC_NOT_FOUND = "No living NPC with id {npc_id}."

@@ -43,9 +43,9 @@ from quests.progress import ObjectiveState, action_units, progress_apply, quest_
 from quests.selectors import world_facts
 from quests.services import quest_escrow_release
 from quests.validation import WorldFacts
+from world.events.services import event_from_quest
 from world.models import ChronicleEntry, World
 from world.services.chronicle import chronicle_record
-from world.services.events import event_from_quest
 
 QUEST_NOT_AVAILABLE = "No published quest {quest} in your world."
 ALREADY_ACCEPTED = "You have already accepted quest {quest}."

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from world.events import services as event_services
 from world.models import (
     ChronicleEntry,
     EventImpact,
@@ -17,7 +18,6 @@ from world.models import (
     World,
     WorldEvent,
 )
-from world.services import events as event_services
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

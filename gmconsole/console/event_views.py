@@ -2,7 +2,7 @@
 chronicle, its rumours' spread) and the form that previews or applies a new one.
 
 Mounted at /events/ by gmconsole/console/urls.py (`urlpatterns` below). The writes are the
-event services' (world/services/events.py); the reads are in world_selectors.
+event services' (world/events/services/); the reads are in world_selectors.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from gmconsole.console.access import staff_required
 from gmconsole.console.map_views import EVENT_COLOURS, heat_map
 from gmconsole.console.views import BROKER_DOWN, NO_WORLD, _current_world, _page_context
 from world import selectors as world_reads
+from world.events import services as event_services
 from world.models import EventImpact, WorldEvent
-from world.services import events as event_services
 
 logger = logging.getLogger(__name__)
 

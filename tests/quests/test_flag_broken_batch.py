@@ -47,7 +47,8 @@ def test_the_number_of_queries_does_not_grow_with_the_quests(player):
     add_quests(player, 10)
     flagged, many = queries(player.world)
 
-    assert flagged == [] and many == few <= 8  # the world's facts (5, and the wars that cut roads), the quests, their objectives
+    # The world's facts (5, and the wars that cut roads), the quests, their objectives.
+    assert flagged == [] and many == few <= 8
 
 
 def test_broken_quests_are_flagged_together_in_a_few_queries(player, django_assert_max_num_queries):

@@ -51,8 +51,8 @@ def test_beat_starts_a_clocked_event_once_at_its_time(celery_beat_process):
     from django_celery_beat.models import PeriodicTask
 
     from tests.world.event_fixtures import linked_world
+    from world.events.services import event_create, event_start_dispatch
     from world.models import WorldEvent
-    from world.services.events import event_create, event_start_dispatch
 
     world, towns = linked_world(regions=1)
     event = event_create(

@@ -6,8 +6,8 @@ from django.db import OperationalError, connection
 from economy.models import MarketStock
 from npcs.models import Npc
 from tests.world.event_fixtures import linked_world, two_factions
+from world.events import services as events
 from world.models import ChronicleEntry, EventImpact, FactionRelation, Stance, World, WorldEvent
-from world.services import events
 from world.services.ticks import tick_run_inline
 
 pytestmark = pytest.mark.django_db

@@ -8,6 +8,7 @@ from django.db.models import Avg, Count
 from economy.models import MarketStock
 from npcs.models import Npc
 from tests.factories import make_user
+from world.events import services as events
 from world.models import (
     ChronicleEntry,
     EventImpact,
@@ -18,7 +19,6 @@ from world.models import (
     World,
     WorldEvent,
 )
-from world.services import events
 from world.services.ticks import tick_run_inline
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +127,7 @@ def test_a_war_between_enemies_makes_both_sides_less_safe_and_is_in_the_chronicl
             world=world, is_alive=True, settlement__faction_id__in=faction_ids
         ).aggregate(a=Avg("safety"))["a"]
 
-    from world.services.events import war_allies_of
+    from world.events.selectors import war_allies_of
 
     probe = WorldEvent(world=world, kind="war", aggressor=aggressor, defender=defender)
     drawn_in = set().union(*war_allies_of(event=probe))

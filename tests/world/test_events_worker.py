@@ -6,8 +6,8 @@ from django_celery_results.models import TaskResult
 from tests.factories import make_user
 from tests.world.event_fixtures import linked_world, two_factions
 from tests.world.test_worker import wait_for
+from world.events import services as events
 from world.models import ChronicleEntry, EventImpact, WorldEvent
-from world.services import events
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 

@@ -1,1 +1,1 @@
-"""World events: pure maths in `sim`; writes in world/services/events.py; tasks in world/tasks/events.py."""
+"""World events: pure maths in `sim`; writes in world/events/services/; tasks in world/tasks/events.py."""

@@ -2,7 +2,7 @@
 
 The difference between the two runs is the event's predicted effect: people lost, needs,
 prices and production. Nothing here touches the database; the loader is in
-world/services/event_preview.py.
+world/events/services/previewing.py.
 """
 
 from __future__ import annotations

@@ -30,10 +30,10 @@ from gmconsole.dispatch import dispatch_on_commit
 from npcs.models import Npc
 from npcs.sim import settlement_safety
 from world import sim
+from world.events.services import events_tick, impacts_in_force, modifiers_in_force, price_spikes_record
 from world.models import ChronicleEntry, Region, Settlement, ShardRun, TickRun, World
 from world.rumours.services import rumours_spread_dispatch
 from world.services.chronicle import chronicle_record
-from world.services.events import events_tick, impacts_in_force, modifiers_in_force, price_spikes_record
 
 logger = logging.getLogger(__name__)
 

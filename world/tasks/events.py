@@ -10,9 +10,9 @@ import logging
 
 from celery import shared_task
 
+from world.events import services as events
+from world.events.services import previewing as preview
 from world.models import WorldEvent
-from world.services import event_preview as preview
-from world.services import events
 
 logger = logging.getLogger(__name__)
 

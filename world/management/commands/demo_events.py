@@ -10,8 +10,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from world.events.services import event_create, event_start_dispatch
 from world.models import Settlement, World, WorldEvent
-from world.services.events import event_create, event_start_dispatch
 
 
 class Command(BaseCommand):

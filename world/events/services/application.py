@@ -1,4 +1,4 @@
-"""World events: create, start (one impact per region it reaches), apply region by region, summarise, end.
+"""Applying events: start (one impact per region reached), the chord of region tasks, the summary, retries.
 
 Shape of an event on the workers:
 
@@ -7,22 +7,16 @@ Shape of an event on the workers:
 Each region task applies its impact once (the impact row is locked and marked applied in the
 same transaction as the deaths, refugees and lost goods). A region that fails is marked
 failed with its error and the chord still closes, so the summary marks the event partial and
-names the region; the GM retries it from the console. While an event is in force, the tick
-shards read its impacts (`region_modifiers`) and the region's hours feel it; when its
-duration is over, `events_tick` ends it and the world recovers.
-"""
+names the region; the GM retries it from the console."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import timedelta
+from collections import Counter
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from economy.services.books import books_load, books_save
@@ -31,259 +25,22 @@ from gmconsole.bulk_update import bulk_update_values
 from gmconsole.dispatch import dispatch_on_commit
 from npcs.models import Npc
 from world.events import sim as event_sim
+from world.events.selectors import Graph, event_reach, war_allies_of, world_graph
 from world.models import (
     ChronicleEntry,
     EventImpact,
     Faction,
     FactionRelation,
     Region,
-    Route,
     Settlement,
     Stance,
-    World,
     WorldEvent,
 )
-from world.services.chronicle import chronicle_record, chronicle_record_many
+from world.services.chronicle import chronicle_record
 
 logger = logging.getLogger(__name__)
 
 Kind = WorldEvent.Kind
-
-DEFAULT_DURATION: dict[str, int] = {
-    Kind.WAR: 240,
-    Kind.FLOOD: 72,
-    Kind.PLAGUE: 168,
-    Kind.FAMINE: 168,
-    Kind.FIRE: 24,
-    Kind.FESTIVAL: 24,
-    Kind.QUEST: 24,
-    Kind.CUSTOM: 48,
-}
-MAX_DURATION = 24 * 365
-STALE_APPLYING = timedelta(minutes=5)
-ORPHAN_AFTER = timedelta(
-    minutes=1
-)  # a pending event not started by then lost its start message  # an event still applying after this is summarised as it stands
-SPIKE_RATIO = 1.25  # a price this far above its level before the event is a spike worth recording
-PLAYER_MAX_SEVERITY = 2
-PLAYER_KINDS = (Kind.FESTIVAL, Kind.FIRE, Kind.CUSTOM)
-
-
-class EventError(Exception):
-    """Bad input for an event; `field` names the form field at fault, when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-# --- the map as plain values ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Graph:
-    links: dict[int, list[int]]  # settlement id -> linked settlement ids (roads and sea lanes)
-    region_of: dict[int, int]  # settlement id -> region id
-    faction_of: dict[int, int]  # settlement id -> faction id
-
-
-def world_graph(*, world_id: int) -> Graph:
-    """The route graph of a world (2 queries)."""
-    links: dict[int, list[int]] = defaultdict(list)
-    for a, b in Route.objects.filter(world_id=world_id).values_list("a_id", "b_id"):
-        links[a].append(b)
-        links[b].append(a)
-    region_of, faction_of = {}, {}
-    for sid, rid, fid in Settlement.objects.filter(world_id=world_id).values_list(
-        "id", "region_id", "faction_id"
-    ):
-        region_of[sid] = rid
-        faction_of[sid] = fid
-    return Graph(dict(links), region_of, faction_of)
-
-
-def war_allies_of(*, event: WorldEvent) -> tuple[set[int], set[int]]:
-    """Faction ids that each side's alliances draw into the war (from the world's diplomacy)."""
-    stances = {
-        (f, o): stance
-        for f, o, stance in FactionRelation.objects.filter(world_id=event.world_id).values_list(
-            "faction_id", "other_id", "stance"
-        )
-    }
-    return event_sim.war_allies(event.aggressor_id, event.defender_id, stances)
-
-
-def epicentre_settlements(*, event: WorldEvent, graph: Graph) -> list[int]:
-    if event.settlement_id:
-        return [event.settlement_id]
-    return sorted(s for s, r in graph.region_of.items() if r == event.region_id)
-
-
-def event_reach(*, event: WorldEvent, graph: Graph | None = None) -> dict[int, tuple[int, float]]:
-    """Region id -> (hops, intensity) for the regions this event touches."""
-    graph = graph or world_graph(world_id=event.world_id)
-    if event.kind == Kind.WAR:
-        sides = tuple(
-            {s for s, f in graph.faction_of.items() if f == faction_id}
-            for faction_id in (event.aggressor_id, event.defender_id)
-        )
-        allied = war_allies_of(event=event)
-        allies = tuple({s for s, f in graph.faction_of.items() if f in camp} for camp in allied)
-        return event_sim.war_reach(
-            severity=event.severity, sides=sides, links=graph.links, region_of=graph.region_of, allies=allies
-        )
-    return event_sim.reach(
-        kind=event.kind,
-        severity=event.severity,
-        epicentre=epicentre_settlements(event=event, graph=graph),
-        links=graph.links,
-        region_of=graph.region_of,
-    )
-
-
-# --- create -------------------------------------------------------------------------------------
-
-
-def _clean_effects(kind: str, effects: Mapping | None) -> dict:
-    if kind != Kind.CUSTOM:
-        return {}
-    cleaned = {}
-    bounds = {**event_sim.CUSTOM_KEYS, **event_sim.CUSTOM_SHOCK_KEYS}
-    for key, value in (effects or {}).items():
-        if value in (None, ""):
-            continue
-        if key not in bounds:
-            raise EventError(f"Unknown effect {key!r}; use {', '.join(sorted(bounds))}.", field="effects")
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise EventError(f"Effect {key!r} must be a number, got {value!r}.", field=key) from None
-        low, high = bounds[key]
-        if not low <= number <= high:
-            raise EventError(f"Effect {key!r} must lie between {low:g} and {high:g}.", field=key)
-        cleaned[key] = number
-    if not cleaned:
-        raise EventError("A custom event needs at least one effect.", field="effects")
-    return cleaned
-
-
-def _default_title(kind: str, place: str, aggressor: Faction | None, defender: Faction | None) -> str:
-    if kind == Kind.WAR:
-        return f"War: {aggressor} against {defender}"
-    return {
-        Kind.FLOOD: f"Flood at {place}",
-        Kind.PLAGUE: f"Plague in {place}",
-        Kind.FAMINE: f"Famine in {place}",
-        Kind.FIRE: f"Fire in {place}",
-        Kind.FESTIVAL: f"Festival at {place}",
-        Kind.QUEST: f"Deed done at {place}",
-    }.get(kind, f"Event at {place}")
-
-
-def event_build(
-    *,
-    world: World,
-    kind: str,
-    title: str = "",
-    description: str = "",
-    settlement: Settlement | None = None,
-    region: Region | None = None,
-    aggressor: Faction | None = None,
-    defender: Faction | None = None,
-    severity: int = 5,
-    duration_ticks: int | None = None,
-    effects: Mapping | None = None,
-    origin: str = WorldEvent.Origin.CONSOLE,
-    created_by: str = "",
-    starts_at=None,
-    quest=None,
-    cause: ChronicleEntry | None = None,
-) -> WorldEvent:
-    """Check an event and return it unsaved (status pending). Raises EventError with the field at fault.
-
-    `cause` is the chronicle entry that set it off (a quest's completion, say): the event's own
-    entry will name it, so the "why" view walks from the event back to the deed.
-    """
-    if kind not in Kind.values:
-        raise EventError(f"Unknown kind {kind!r}; use one of {', '.join(Kind.values)}.", field="kind")
-    try:
-        severity = int(severity)
-    except (TypeError, ValueError):
-        raise EventError(
-            f"Severity must be a whole number from 1 to 10, got {severity!r}.", "severity"
-        ) from None
-    if not 1 <= severity <= 10:
-        raise EventError("Severity must be from 1 to 10.", field="severity")
-    if duration_ticks in (None, ""):
-        duration_ticks = DEFAULT_DURATION[kind]
-    try:
-        duration_ticks = int(duration_ticks)
-    except (TypeError, ValueError):
-        raise EventError(
-            f"Duration must be a number of ticks, got {duration_ticks!r}.", "duration_ticks"
-        ) from None
-    if not 1 <= duration_ticks <= MAX_DURATION:
-        raise EventError(f"Duration must be from 1 to {MAX_DURATION} ticks.", field="duration_ticks")
-    for name, thing in (
-        ("settlement", settlement),
-        ("region", region),
-        ("aggressor", aggressor),
-        ("defender", defender),
-    ):
-        if thing is not None and thing.world_id != world.pk:
-            raise EventError(f"{thing} is not in {world}.", field=name)
-    if kind == Kind.WAR:
-        if aggressor is None or defender is None:
-            raise EventError(
-                "A war needs an aggressor and a defender.",
-                field="aggressor" if aggressor is None else "defender",
-            )
-        if aggressor.pk == defender.pk:
-            raise EventError("A faction cannot make war on itself.", field="defender")
-        if aggressor.is_neutral or defender.is_neutral:
-            raise EventError("The neutral lands cannot wage war; pick two states.", field="aggressor")
-        place = ""
-    else:
-        if settlement is None and region is None:
-            raise EventError("Pick an epicentre: a settlement or a region.", field="settlement")
-        if settlement is not None and region is not None and settlement.region_id != region.pk:
-            raise EventError(f"{settlement} is not in {region}.", field="region")
-        region = region or settlement.region
-        place = settlement.name if settlement is not None else region.name
-        aggressor = defender = None
-    if starts_at is not None and timezone.is_naive(starts_at):
-        starts_at = timezone.make_aware(starts_at)
-    event = WorldEvent(
-        world=world,
-        kind=kind,
-        title=(title or "").strip() or _default_title(kind, place, aggressor, defender),
-        description=description or "",
-        settlement=settlement,
-        region=region,
-        aggressor=aggressor,
-        defender=defender,
-        severity=severity,
-        duration_ticks=duration_ticks,
-        effects=_clean_effects(kind, effects),
-        origin=origin,
-        created_by=created_by or "",
-        starts_at=starts_at,
-        quest=quest,
-        summary={"cause_entry_id": cause.pk} if cause is not None else {},
-    )
-    event.full_clean()
-    return event
-
-
-def event_create(**fields) -> WorldEvent:
-    """Check and store an event (status pending); the arguments are `event_build`'s."""
-    event = event_build(**fields)
-    event.save()
-    return event
-
-
-# --- start ----------------------------------------------------------------------------------------
 
 
 def _event_text(event: WorldEvent, regions: int, allies: tuple[list[str], list[str]] = ([], [])) -> str:
@@ -415,7 +172,7 @@ def event_clock(*, event: WorldEvent):
     return periodic
 
 
-# --- one region -----------------------------------------------------------------------------------
+# --- one region ------------------------------------------------------------------------------
 
 
 def _impact_line(event: WorldEvent, region: Region, effects: dict) -> str:
@@ -616,7 +373,7 @@ def _region_apply(*, event_id: int, region_id: int, task_id: str) -> dict:
     }
 
 
-# --- summary, retry, end ---------------------------------------------------------------------------
+# --- summary and retry --------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -754,206 +511,3 @@ def event_retry(*, event: WorldEvent) -> str | None:
         from world.tasks.events import event_fan_out_task
 
         return dispatch_on_commit(event_fan_out_task, event.pk, sorted(region_ids))
-
-
-def _restore_war(event: WorldEvent) -> None:
-    for key, stance in (event.summary.get("stances_before") or {}).items():
-        faction_id, other_id = (int(x) for x in key.split(":"))
-        FactionRelation.objects.filter(faction_id=faction_id, other_id=other_id, stance=Stance.ENEMY).update(
-            stance=stance
-        )
-
-
-def events_tick(*, world: World, tick: int) -> dict:
-    """At the end of each tick: end events whose time is up; summarise events stuck applying."""
-    ended = []
-    due = WorldEvent.objects.filter(
-        world=world,
-        status__in=[WorldEvent.Status.ACTIVE, WorldEvent.Status.PARTIAL],
-        ends_tick__lte=tick,
-    ).select_related("chronicle_entry")
-    for event in due:
-        with transaction.atomic():
-            event.status = WorldEvent.Status.ENDED
-            event.ended_at = timezone.now()
-            event.save(update_fields=["status", "ended_at"])
-            if event.kind == Kind.WAR:
-                _restore_war(event)
-            chronicle_record(
-                world=world,
-                tick=tick,
-                kind=ChronicleEntry.Kind.EVENT,
-                text=f"{event.title} is over after {event.duration_ticks} hours.",
-                data={"event": event.pk, "ended": True},
-                region=event.region,
-                settlement=event.settlement,
-                causes=[event.chronicle_entry] if event.chronicle_entry_id else [],
-            )
-        ended.append(event.pk)
-    orphans = WorldEvent.objects.filter(
-        world=world,
-        status=WorldEvent.Status.PENDING,
-        created_at__lt=timezone.now() - ORPHAN_AFTER,
-    ).filter(Q(starts_at__isnull=True) | Q(starts_at__lt=timezone.now() - ORPHAN_AFTER))
-    started = []
-    for event in orphans:  # its start message was lost (a broker down when it was sent): send it again
-        from world.tasks.events import event_start_task
-
-        dispatch_on_commit(event_start_task, event.pk)
-        started.append(event.pk)
-    stuck = WorldEvent.objects.filter(
-        world=world, status=WorldEvent.Status.APPLYING, started_at__lt=timezone.now() - STALE_APPLYING
-    ).values_list("pk", flat=True)
-    for event_id in stuck:
-        event_summarise(event_id=event_id, final=True)
-    return {"ended": ended, "stuck": list(stuck), "restarted": started}
-
-
-# --- in force: what the tick shards read -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InForce:
-    impact_id: int
-    event_id: int
-    kind: str
-    intensity: float
-    chronicle_entry_id: int | None
-    effects: dict
-
-
-def impacts_in_force(*, region_id: int, tick: int) -> list[InForce]:
-    """Applied impacts on a region whose events still last at `tick` (one query)."""
-    rows = EventImpact.objects.filter(
-        region_id=region_id,
-        status=EventImpact.Status.APPLIED,
-        event__status__in=[WorldEvent.Status.APPLYING, WorldEvent.Status.ACTIVE, WorldEvent.Status.PARTIAL],
-        event__ends_tick__gte=tick,
-    ).values_list(
-        "id", "event_id", "event__kind", "intensity", "chronicle_entry_id", "effects", "event__effects"
-    )
-    out = []
-    for impact_id, event_id, kind, intensity, entry_id, effects, event_effects in rows:
-        effects = dict(effects or {})
-        effects["event_effects"] = event_effects or {}
-        out.append(InForce(impact_id, event_id, kind, intensity, entry_id, effects))
-    return out
-
-
-def modifiers_in_force(impacts: Iterable[InForce]) -> event_sim.Modifiers:
-    return event_sim.Modifiers.combine(
-        event_sim.modifiers_for(i.kind, i.intensity, i.effects.get("event_effects")) for i in impacts
-    )
-
-
-def price_spikes_record(
-    *, world: World, tick: int, region: Region | int, impacts: list[InForce], books: dict
-) -> int:
-    """Chronicle each price that rose SPIKE_RATIO above its pre-event level, once per impact, good and town.
-
-    Each entry is caused by the impact's own chronicle entry, so the GM can walk a price
-    spike back to the flood that made it.
-    """
-    region_id = region if isinstance(region, int) else region.pk
-    names = None
-    entries = []
-    for impact in impacts:
-        if not impact.chronicle_entry_id:
-            continue
-        reference = impact.effects.get("reference_prices", {})
-        seen = set(impact.effects.get("spikes", []))
-        new = []
-        for sid_text, prices in reference.items():
-            book = books.get(int(sid_text))
-            if book is None:
-                continue
-            for code, before in prices.items():
-                stock = book.stocks.get(code)
-                key = f"{sid_text}:{code}"
-                if stock is None or key in seen or before <= 0 or stock.price < before * SPIKE_RATIO:
-                    continue
-                new.append((int(sid_text), code, before, stock.price, key))
-        if not new:
-            continue
-        if names is None:
-            names = dict(Settlement.objects.filter(region_id=region_id).values_list("id", "name"))
-        for sid, code, before, now, key in new:
-            text = (
-                f"{code.replace('-', ' ').capitalize()} at {names.get(sid, sid)} rose from {before} to {now} cp "
-                f"(+{(now - before) * 100 // before}%)."
-            )
-            data = {"spike": True, "settlement": sid, "item": code, "before": before, "now": now}
-            entry = ChronicleEntry(
-                world=world,
-                tick=tick,
-                kind=ChronicleEntry.Kind.ECONOMY,
-                text=text,
-                data={**data, "impact": impact.impact_id},
-                region_id=region_id,
-                settlement_id=sid,
-            )
-            entries.append((entry, [impact.chronicle_entry_id]))
-            seen.add(key)
-        EventImpact.objects.filter(pk=impact.impact_id).update(
-            effects={
-                **{k: v for k, v in impact.effects.items() if k != "event_effects"},
-                "spikes": sorted(seen),
-            }
-        )
-    chronicle_record_many(entries)
-    return len(entries)
-
-
-# --- player deeds and quests ------------------------------------------------------------------------
-
-
-def event_from_player(*, character, kind: str, title: str = "", description: str = "") -> WorldEvent:
-    """A small event a player's deed sets off where their character stands (festival, fire, custom)."""
-    if kind not in PLAYER_KINDS:
-        raise EventError(f"Players may set off {', '.join(PLAYER_KINDS)} only.", field="kind")
-    running = WorldEvent.objects.filter(
-        world_id=character.world_id,
-        origin=WorldEvent.Origin.PLAYER,
-        created_by=f"player:{character.owner_id}",
-    ).filter(
-        Q(status=WorldEvent.Status.PENDING)
-        | Q(status=WorldEvent.Status.APPLYING)
-        | Q(status=WorldEvent.Status.ACTIVE)
-    )
-    if running.exists():
-        raise EventError("Your last deed is still being felt; wait until it is over.", field="kind")
-    return event_create(
-        world=character.world,
-        kind=kind,
-        title=title,
-        description=description,
-        settlement=character.settlement,
-        severity=PLAYER_MAX_SEVERITY,
-        duration_ticks=12,
-        effects={"safety": 5} if kind == Kind.CUSTOM else None,
-        origin=WorldEvent.Origin.PLAYER,
-        created_by=f"player:{character.owner_id}",
-    )
-
-
-def event_from_quest(*, quest, settlement: Settlement, cause: ChronicleEntry | None = None) -> WorldEvent:
-    """A finished quest lifts its town's spirits: a small quest-completion event, started at once."""
-    event = event_create(  # every argument is ours and valid: a failure here is a bug, and is raised
-        cause=cause,
-        world=settlement.world,
-        kind=Kind.QUEST,
-        title=f"{quest.title} — done",
-        settlement=settlement,
-        severity=3,
-        origin=WorldEvent.Origin.QUEST,
-        quest=quest,
-    )
-    event_start_dispatch(event=event)
-    return event
-
-
-def event_preview_dispatch(**kwargs) -> str:
-    """Queue a preview of an event as the form describes it (see world/services/event_preview.py)."""
-    from world.services.event_preview import event_preview_dispatch as dispatch
-
-    return dispatch(**kwargs)

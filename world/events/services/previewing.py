@@ -10,8 +10,9 @@ from economy.services.books import books_load
 from gmconsole.dispatch import dispatch_on_commit
 from npcs.models import Npc
 from world.events.preview import preview_region
+from world.events.selectors import event_reach
+from world.events.services.creation import event_build
 from world.models import Faction, Region, Settlement, World, WorldEvent
-from world.services import events
 from world.services.ticks import npc_states, safety_levels, tick_hours
 
 MAX_HOURS = 48
@@ -35,7 +36,7 @@ def _event_from_spec(world: World, spec: dict) -> WorldEvent:
         pk = spec.get(key)
         return model.objects.filter(pk=pk, world=world).first() if pk else None
 
-    return events.event_build(
+    return event_build(
         world=world,
         kind=spec.get("kind", ""),
         settlement=get(Settlement, "settlement_id"),
@@ -53,7 +54,7 @@ def event_preview(*, world_id: int, spec: dict, hours: int = 6) -> dict:
     world = World.objects.get(pk=world_id)
     event = _event_from_spec(world, spec)
     hours = max(1, min(MAX_HOURS, int(hours)))
-    reach = events.event_reach(event=event)
+    reach = event_reach(event=event)
     names = dict(Region.objects.filter(pk__in=list(reach)).values_list("id", "name"))
     first_tick = world.current_tick + 1
     clock = [h for t in range(first_tick, first_tick + hours) for h in tick_hours(world, t)][:hours]
@@ -94,7 +95,7 @@ def event_preview_dispatch(
     """Check the event as the form gave it (EventError if bad), then queue its preview; returns the task id."""
     from world.tasks.events import event_preview_task
 
-    event = events.event_build(
+    event = event_build(
         world=world,
         kind=kind,
         settlement=settlement,

@@ -1,0 +1,184 @@
+"""Events in force: what the tick shards feel, price spikes traced to their cause, and the end of events.
+
+While an event lasts, each tick shard of an affected region reads its applied impacts
+(`impacts_in_force`) and combines their modifiers; after each tick `events_tick` ends the events
+whose time is up (the world recovers), re-sends lost starts and closes events stuck applying."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from gmconsole.dispatch import dispatch_on_commit
+from world.events import sim as event_sim
+from world.events.services.application import event_summarise
+from world.models import (
+    ChronicleEntry,
+    EventImpact,
+    FactionRelation,
+    Region,
+    Settlement,
+    Stance,
+    World,
+    WorldEvent,
+)
+from world.services.chronicle import chronicle_record, chronicle_record_many
+
+logger = logging.getLogger(__name__)
+
+Kind = WorldEvent.Kind
+
+STALE_APPLYING = timedelta(minutes=5)  # an event still applying after this is summarised as it stands
+ORPHAN_AFTER = timedelta(minutes=1)  # a pending event not started by then lost its start message
+SPIKE_RATIO = 1.25  # a price this far above its level before the event is a spike worth recording
+
+
+def _restore_war(event: WorldEvent) -> None:
+    for key, stance in (event.summary.get("stances_before") or {}).items():
+        faction_id, other_id = (int(x) for x in key.split(":"))
+        FactionRelation.objects.filter(faction_id=faction_id, other_id=other_id, stance=Stance.ENEMY).update(
+            stance=stance
+        )
+
+
+def events_tick(*, world: World, tick: int) -> dict:
+    """At the end of each tick: end events whose time is up; summarise events stuck applying."""
+    ended = []
+    due = WorldEvent.objects.filter(
+        world=world,
+        status__in=[WorldEvent.Status.ACTIVE, WorldEvent.Status.PARTIAL],
+        ends_tick__lte=tick,
+    ).select_related("chronicle_entry")
+    for event in due:
+        with transaction.atomic():
+            event.status = WorldEvent.Status.ENDED
+            event.ended_at = timezone.now()
+            event.save(update_fields=["status", "ended_at"])
+            if event.kind == Kind.WAR:
+                _restore_war(event)
+            chronicle_record(
+                world=world,
+                tick=tick,
+                kind=ChronicleEntry.Kind.EVENT,
+                text=f"{event.title} is over after {event.duration_ticks} hours.",
+                data={"event": event.pk, "ended": True},
+                region=event.region,
+                settlement=event.settlement,
+                causes=[event.chronicle_entry] if event.chronicle_entry_id else [],
+            )
+        ended.append(event.pk)
+    orphans = WorldEvent.objects.filter(
+        world=world,
+        status=WorldEvent.Status.PENDING,
+        created_at__lt=timezone.now() - ORPHAN_AFTER,
+    ).filter(Q(starts_at__isnull=True) | Q(starts_at__lt=timezone.now() - ORPHAN_AFTER))
+    started = []
+    for event in orphans:  # its start message was lost (a broker down when it was sent): send it again
+        from world.tasks.events import event_start_task
+
+        dispatch_on_commit(event_start_task, event.pk)
+        started.append(event.pk)
+    stuck = WorldEvent.objects.filter(
+        world=world, status=WorldEvent.Status.APPLYING, started_at__lt=timezone.now() - STALE_APPLYING
+    ).values_list("pk", flat=True)
+    for event_id in stuck:
+        event_summarise(event_id=event_id, final=True)
+    return {"ended": ended, "stuck": list(stuck), "restarted": started}
+
+
+@dataclass(frozen=True)
+class InForce:
+    impact_id: int
+    event_id: int
+    kind: str
+    intensity: float
+    chronicle_entry_id: int | None
+    effects: dict
+
+
+def impacts_in_force(*, region_id: int, tick: int) -> list[InForce]:
+    """Applied impacts on a region whose events still last at `tick` (one query)."""
+    rows = EventImpact.objects.filter(
+        region_id=region_id,
+        status=EventImpact.Status.APPLIED,
+        event__status__in=[WorldEvent.Status.APPLYING, WorldEvent.Status.ACTIVE, WorldEvent.Status.PARTIAL],
+        event__ends_tick__gte=tick,
+    ).values_list(
+        "id", "event_id", "event__kind", "intensity", "chronicle_entry_id", "effects", "event__effects"
+    )
+    out = []
+    for impact_id, event_id, kind, intensity, entry_id, effects, event_effects in rows:
+        effects = dict(effects or {})
+        effects["event_effects"] = event_effects or {}
+        out.append(InForce(impact_id, event_id, kind, intensity, entry_id, effects))
+    return out
+
+
+def modifiers_in_force(impacts: Iterable[InForce]) -> event_sim.Modifiers:
+    return event_sim.Modifiers.combine(
+        event_sim.modifiers_for(i.kind, i.intensity, i.effects.get("event_effects")) for i in impacts
+    )
+
+
+def price_spikes_record(
+    *, world: World, tick: int, region: Region | int, impacts: list[InForce], books: dict
+) -> int:
+    """Chronicle each price that rose SPIKE_RATIO above its pre-event level, once per impact, good and town.
+
+    Each entry is caused by the impact's own chronicle entry, so the GM can walk a price
+    spike back to the flood that made it.
+    """
+    region_id = region if isinstance(region, int) else region.pk
+    names = None
+    entries = []
+    for impact in impacts:
+        if not impact.chronicle_entry_id:
+            continue
+        reference = impact.effects.get("reference_prices", {})
+        seen = set(impact.effects.get("spikes", []))
+        new = []
+        for sid_text, prices in reference.items():
+            book = books.get(int(sid_text))
+            if book is None:
+                continue
+            for code, before in prices.items():
+                stock = book.stocks.get(code)
+                key = f"{sid_text}:{code}"
+                if stock is None or key in seen or before <= 0 or stock.price < before * SPIKE_RATIO:
+                    continue
+                new.append((int(sid_text), code, before, stock.price, key))
+        if not new:
+            continue
+        if names is None:
+            names = dict(Settlement.objects.filter(region_id=region_id).values_list("id", "name"))
+        for sid, code, before, now, key in new:
+            text = (
+                f"{code.replace('-', ' ').capitalize()} at {names.get(sid, sid)} rose from {before} to {now} cp "
+                f"(+{(now - before) * 100 // before}%)."
+            )
+            data = {"spike": True, "settlement": sid, "item": code, "before": before, "now": now}
+            entry = ChronicleEntry(
+                world=world,
+                tick=tick,
+                kind=ChronicleEntry.Kind.ECONOMY,
+                text=text,
+                data={**data, "impact": impact.impact_id},
+                region_id=region_id,
+                settlement_id=sid,
+            )
+            entries.append((entry, [impact.chronicle_entry_id]))
+            seen.add(key)
+        EventImpact.objects.filter(pk=impact.impact_id).update(
+            effects={
+                **{k: v for k, v in impact.effects.items() if k != "event_effects"},
+                "spikes": sorted(seen),
+            }
+        )
+    chronicle_record_many(entries)
+    return len(entries)
