@@ -48,7 +48,9 @@ def books_load(
     by_market = {mid: sid for sid, mid in loaded.market_ids.items()}
     stocks = MarketStock.objects.filter(market_id__in=by_market)
     if lock:
-        stocks = stocks.select_for_update().order_by("id")
+        # Only the stock rows: without `of`, PostgreSQL would also lock the joined items, which
+        # every market shares, and two regions locking them in different orders deadlock.
+        stocks = stocks.select_for_update(of=("self",)).order_by("id")
     for stock_id, market_id, code, base, quantity, price, prev, target, demand, supply in stocks.values_list(
         "id",
         "market_id",

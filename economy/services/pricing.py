@@ -20,7 +20,7 @@ class StockNotFound(LookupError):
 def market_price_update(*, market_id: int, item_id: int) -> dict:
     """Move one price by last tick's demand and supply (the same rule the tick applies)."""
     stock = (
-        MarketStock.objects.select_for_update()
+        MarketStock.objects.select_for_update(of=("self",))  # not the item every market shares
         .select_related("item")
         .filter(market_id=market_id, item_id=item_id)
         .first()
