@@ -21,6 +21,7 @@ from kombu.exceptions import OperationalError
 from economy import selectors as economy_selectors
 from gmconsole.console import display
 from gmconsole.console import selectors as console_selectors
+from gmconsole.console import world_selectors as console_world_selectors
 from gmconsole.console.access import staff_required
 from npcs import selectors as npc_selectors
 from world import selectors as world_selectors
@@ -140,6 +141,10 @@ def _chronicle_panel(world: World) -> dict:
     return {"chronicle": list(world_selectors.chronicle_recent(world=world, limit=CHRONICLE_ON_DASHBOARD))}
 
 
+def _events_panel(world: World) -> dict:
+    return {"events_now": console_world_selectors.events_in_force_with_progress(world=world)}
+
+
 def _tasks_panel(world: World) -> dict:
     now = timezone.now()
     rows = [
@@ -165,6 +170,7 @@ DASHBOARD_PANELS: dict[str, Callable[[World], dict]] = {
     "population": _population_panel,
     "prices": _prices_panel,
     "chronicle": _chronicle_panel,
+    "events": _events_panel,
     "tasks": _tasks_panel,
 }
 
@@ -181,6 +187,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "console/dashboard.html", context)
 
 
+PANEL_TEMPLATES = {"events": "events_panel"}  # "events" alone names the events pages' own templates
+
+
 @require_GET
 @staff_required
 def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
@@ -188,7 +197,8 @@ def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
     world = _current_world(request)
     if build is None or world is None:
         raise Http404("No such panel")
-    return render(request, f"console/partials/{panel}.html", {"world": world, **build(world)})
+    template = PANEL_TEMPLATES.get(panel, panel)
+    return render(request, f"console/partials/{template}.html", {"world": world, **build(world)})
 
 
 # --- actions -------------------------------------------------------------------------------

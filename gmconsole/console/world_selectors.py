@@ -209,6 +209,19 @@ def events_in_force(*, world: World) -> QuerySet[WorldEvent]:
     )
 
 
+def events_in_force_with_progress(*, world: World, limit: int = 6) -> list[WorldEvent]:
+    """Events in force with `regions_applied`, `regions_total` and `ticks_left` (one query)."""
+    rows = list(
+        events_in_force(world=world).annotate(
+            regions_total=Count("impacts"),
+            regions_applied=Count("impacts", filter=Q(impacts__status=EventImpact.Status.APPLIED)),
+        )[:limit]
+    )
+    for event in rows:
+        event.ticks_left = max(0, (event.ends_tick or 0) - world.current_tick)
+    return rows
+
+
 def settlement_choices(*, world: World) -> QuerySet[Settlement]:
     """Settlements by name, for filter and form selects: ids and names only."""
     return Settlement.objects.filter(world=world).order_by("name", "id").only("id", "name", "region_id")

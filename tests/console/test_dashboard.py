@@ -70,7 +70,7 @@ def test_dashboard_shows_clock_tick_population_prices_chronicle_and_tasks(staff_
 
 def test_every_live_panel_polls_its_own_partial_every_3_seconds(staff_client, town):
     html = _text(staff_client.get(reverse("console:dashboard")))
-    for panel in ("clock", "ticks", "population", "prices", "chronicle", "tasks"):
+    for panel in ("clock", "ticks", "population", "prices", "chronicle", "events", "tasks"):
         url = reverse("console:panel", args=[panel])
         assert f'hx-get="{url}?world={town.world.pk}" hx-trigger="every 3s" hx-swap="outerHTML"' in html
 
@@ -148,9 +148,50 @@ def test_dashboard_query_count_does_not_grow_with_npcs_chronicle_or_results(
             world=town.world, tick=tick, defaults={"status": "done", "duration_ms": 1000 + tick}
         )
 
-    with django_assert_max_num_queries(16):
+    from world.models import EventImpact, WorldEvent
+
+    for i in range(8):
+        event = WorldEvent.objects.create(
+            world=town.world,
+            kind="fire",
+            title=f"Fire {i}",
+            settlement=town.home,
+            status="active",
+            ends_tick=90,
+        )
+        EventImpact.objects.create(event=event, region=town.home.region, intensity=0.5, status="applied")
+
+    with django_assert_max_num_queries(17):  # + the events in force, with their regions counted
         response = staff_client.get(reverse("console:dashboard"))
     assert response.status_code == 200
+
+
+def test_the_events_panel_shows_what_is_in_force_with_its_progress(staff_client, town):
+    from world.models import EventImpact, WorldEvent
+
+    town.world.current_tick = 30
+    town.world.save(update_fields=["current_tick"])
+    flood = WorldEvent.objects.create(
+        world=town.world,
+        kind="flood",
+        title="Flood at Brindlemoor",
+        settlement=town.home,
+        status="applying",
+        ends_tick=40,
+    )
+    EventImpact.objects.create(event=flood, region=town.home.region, intensity=1.0, status="applied")
+    EventImpact.objects.create(
+        event=flood, region=f.make_region(world=town.world), intensity=0.5, status="pending"
+    )
+    WorldEvent.objects.create(
+        world=town.world, kind="fire", title="Old fire", settlement=town.home, status="ended"
+    )
+
+    html = _text(staff_client.get(reverse("console:panel", args=["events"]), headers={"HX-Request": "true"}))
+
+    assert html.strip().startswith('<section class="card span-12 panel-events" id="panel-events"')
+    assert "Flood at Brindlemoor" in html and "Old fire" not in html
+    assert "1/2" in html and "T40" in html and "(10 left)" in html
 
 
 def test_price_trend_direction_ignores_moves_under_one_percent(town):
