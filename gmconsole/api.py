@@ -23,6 +23,7 @@ from gmconsole.services import player_task_record
 from npcs.api import player_character
 from npcs.api import router as npcs_router
 from npcs.services import character_observe_dispatch
+from world.api import ValidationErrorOut
 from world.api import router as world_router
 from world.events.api import DeedIn, DeedOut
 from world.events.services import EventError, event_from_player, event_start_dispatch
@@ -115,7 +116,14 @@ def look_around(request, response: HttpResponse, world: str | None = None):
 
 @api.post(
     "/me/deeds",
-    response={202: DeedOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut},
+    response={
+        202: DeedOut,
+        400: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ValidationErrorOut,
+        503: ErrorOut,
+    },
     url_name="deeds",
     tags=["me"],
 )

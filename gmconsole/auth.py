@@ -9,7 +9,18 @@ from gmconsole.services import api_token_touch
 
 
 class PlayerTokenAuth(HttpBearer):
-    """`Authorization: Bearer <key>` with a live token of an active user; `request.auth` is the user."""
+    """`Authorization: Bearer <key>` with a live token of an active user; `request.auth` is the user.
+
+    Reads the header itself: Django Ninja's HttpBearer logs a header with another scheme
+    ("Token <key>", "Basic ...") word for word at ERROR when DEBUG is on, and that would write
+    the player's secret to the logs. Here a wrong scheme is simply not authenticated (401).
+    """
+
+    def __call__(self, request):
+        scheme, _, token = (request.headers.get(self.header) or "").partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            return None
+        return self.authenticate(request, token)
 
     def authenticate(self, request, token: str):
         if not token:

@@ -8,7 +8,7 @@ from ninja.errors import HttpError
 
 from npcs.models import PlayerCharacter
 from npcs.travel import TravelError, character_travel
-from world.api import Ref
+from world.api import Ref, ValidationErrorOut
 from world.models import Settlement
 
 NO_CHARACTER = "You have no character yet: ask your GM to run create_player."
@@ -100,7 +100,7 @@ class TravelOut(Schema):
 
 @router.post(
     "/me/travel",
-    response={200: TravelOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: TravelOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
     url_name="travel",
 )
 def travel(request, body: TravelIn, world: str | None = None):

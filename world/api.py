@@ -16,12 +16,18 @@ from gmconsole.pagination import PagePagination
 from npcs.models import Npc, PlayerCharacter
 from world.models import Faction, RumourHearing, Settlement, World
 from world.rumours.selectors import npc_rumours_heard
+from world.selectors import settlement_neighbours
 
 SETTLEMENT_NOT_FOUND = "No settlement with that id in your worlds."
 NPC_NOT_FOUND = "No NPC with that id in your worlds."
 NPC_IS_DEAD = "{npc} is dead and tells no tales."
 NPC_ELSEWHERE = "{npc} is in {settlement}; your character {character} is in {here}. Go there to ask."
 SETTLEMENTS_PAGE_SIZE = 50
+NPCS_PAGE_SIZE = 50
+# Keys of a hearing's details that are the story's bookkeeping, not what the NPC says: the template
+# and the event's kind and title tell the un-blurred story, and ids (`event_id`, any `*_id`) point at it.
+HIDDEN_DETAIL_KEYS = frozenset({"id", "template", "kind", "title"})
+HIDDEN_DETAIL_SUFFIX = "_id"
 
 router = Router(tags=["world"])
 
@@ -29,6 +35,16 @@ router = Router(tags=["world"])
 class Ref(Schema):
     id: int
     name: str
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ValidationErrorOut(Schema):
+    """422: the request did not match the documented parameters or body (one entry per problem)."""
+
+    detail: list[dict]
 
 
 class ClockOut(Schema):
@@ -94,6 +110,15 @@ class SettlementOut(Schema):
         return settlement.world.slug
 
 
+class NeighbourOut(Schema):
+    """A settlement one route away: where a character can travel next."""
+
+    id: int
+    name: str
+    route_kind: str  # road, trail or sea
+    distance_km: float
+
+
 class SettlementDetailOut(SettlementOut):
     kind: str
     culture: str
@@ -101,8 +126,9 @@ class SettlementDetailOut(SettlementOut):
     has_walls: bool
     has_temple: bool
     has_plaza: bool
-    npcs: int  # living NPCs
+    npcs: int  # living NPCs (listed at /settlements/{id}/npcs)
     has_market: bool
+    neighbours: list[NeighbourOut]  # nearest first
 
     @staticmethod
     def resolve_npcs(settlement: Settlement) -> int:
@@ -112,11 +138,43 @@ class SettlementDetailOut(SettlementOut):
     def resolve_has_market(settlement: Settlement) -> bool:
         return settlement.market_exists
 
+    @staticmethod
+    def resolve_neighbours(settlement: Settlement) -> list[dict]:
+        return [
+            {
+                "id": n.settlement.pk,
+                "name": n.settlement.name,
+                "route_kind": n.kind,
+                "distance_km": round(n.distance_km, 1),
+            }
+            for n in settlement_neighbours(settlement=settlement)
+        ]
+
+
+class NpcOut(Schema):
+    id: int  # ask it what it has heard: /npcs/{id}/rumours
+    name: str
+    profession: str
+    activity: str
+
+
+def player_details(details):
+    """`details` as the NPC tells them: without HIDDEN_DETAIL_KEYS and `*_id` keys, at any depth."""
+    if isinstance(details, dict):
+        return {
+            key: player_details(value)
+            for key, value in details.items()
+            if key not in HIDDEN_DETAIL_KEYS and not str(key).endswith(HIDDEN_DETAIL_SUFFIX)
+        }
+    if isinstance(details, list):
+        return [player_details(value) for value in details]
+    return details
+
 
 class RumourHeardOut(Schema):
     rumour_id: int
     text: str  # in the NPC's words
-    details: dict  # the NPC's version: numbers grown, names slipped on the way
+    details: dict  # the NPC's version: numbers grown, names slipped on the way (no internal keys)
     heard_tick: int
     belief: float  # 0..1: how much the NPC believes it
     hops: int  # mouths between the source and this NPC (0: it saw it happen)
@@ -125,6 +183,10 @@ class RumourHeardOut(Schema):
     @staticmethod
     def resolve_heard_from(hearing: RumourHearing):
         return hearing.heard_from
+
+    @staticmethod
+    def resolve_details(hearing: RumourHearing) -> dict:
+        return player_details(hearing.details)
 
 
 class NpcRumoursOut(Schema):
@@ -178,7 +240,11 @@ def world_overview(request):
     )
 
 
-@router.get("/settlements", response=list[SettlementOut], url_name="settlements")
+@router.get(
+    "/settlements",
+    response={200: list[SettlementOut], 400: ErrorOut, 422: ValidationErrorOut},
+    url_name="settlements",
+)
 @paginate(PagePagination, page_size=SETTLEMENTS_PAGE_SIZE)
 def settlement_list(request, region: int | None = None, q: str | None = None, world: str | None = None):
     """Settlements of your worlds, by name; filter by region id, world slug or part of the name."""
@@ -192,8 +258,13 @@ def settlement_list(request, region: int | None = None, q: str | None = None, wo
     return settlements
 
 
-@router.get("/settlements/{settlement_id}", response=SettlementDetailOut, url_name="settlement")
+@router.get(
+    "/settlements/{settlement_id}",
+    response={200: SettlementDetailOut, 404: ErrorOut, 422: ValidationErrorOut},
+    url_name="settlement",
+)
 def settlement_detail(request, settlement_id: int):
+    """A settlement of your worlds: its NPC count, market, and the settlements its routes lead to."""
     settlement = (
         _settlements_for(request.auth)
         .annotate(
@@ -208,7 +279,24 @@ def settlement_detail(request, settlement_id: int):
     return settlement
 
 
-@router.get("/npcs/{npc_id}/rumours", response=NpcRumoursOut, url_name="npc-rumours")
+@router.get(
+    "/settlements/{settlement_id}/npcs",
+    response={200: list[NpcOut], 400: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    url_name="settlement-npcs",
+)
+@paginate(PagePagination, page_size=NPCS_PAGE_SIZE)
+def settlement_npcs(request, settlement_id: int):
+    """The living NPCs of a settlement of your worlds, by name: their ids to ask for rumours."""
+    if not _settlements_for(request.auth).filter(pk=settlement_id).exists():
+        raise HttpError(404, SETTLEMENT_NOT_FOUND)
+    return Npc.objects.filter(settlement_id=settlement_id, is_alive=True).order_by("name", "pk")
+
+
+@router.get(
+    "/npcs/{npc_id}/rumours",
+    response={200: NpcRumoursOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    url_name="npc-rumours",
+)
 def npc_rumours(request, npc_id: int):
     """Ask an NPC what it has heard. Your character must be in the NPC's settlement."""
     npc = (

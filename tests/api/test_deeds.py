@@ -34,9 +34,10 @@ def test_a_festival_deed_queues_a_small_event_at_the_characters_town(player, cli
         time.sleep(0.2)
     assert client.get(body["status_url"], **player.headers).json()["state"] == "SUCCESS"
     listed = client.get("/api/v1/events", **player.headers).json()
-    assert [e["title"] for e in listed] == ["Ana pays for the ale"] and listed[0][
-        "settlement"
-    ] == "Brightwater"
+    assert listed["count"] == 1
+    assert [(e["title"], e["settlement"]) for e in listed["items"]] == [
+        ("Ana pays for the ale", "Brightwater")
+    ]
     # One deed at a time: the next one waits until this one is over.
     again = client.post(
         "/api/v1/me/deeds", data={"kind": "fire"}, content_type="application/json", **player.headers

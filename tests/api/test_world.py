@@ -1,4 +1,4 @@
-"""GET /world, /settlements, /settlements/{id}: what the player's worlds look like."""
+"""GET /world, /settlements, /settlements/{id}, /settlements/{id}/npcs, /events: the player's worlds."""
 
 import pytest
 
@@ -7,6 +7,7 @@ from gmconsole.services import api_token_create
 from npcs.models import PlayerCharacter
 from tests.factories import make_faction, make_npc, make_region, make_settlement, make_user, make_world
 from world.api import SETTLEMENT_NOT_FOUND
+from world.models import Route, WorldEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +140,73 @@ def test_settlement_detail(client, player, towns):
     assert client.get(f"/api/v1/settlements/{towns[1].pk}", **player.headers).json()["has_market"] is False
 
 
+def _route(a, b, **kw):
+    first, second = sorted((a, b), key=lambda s: s.pk)
+    return Route.objects.create(world=a.world, a=first, b=second, **kw)
+
+
+def test_settlement_detail_lists_the_neighbours_nearest_first(client, player, towns):
+    town, ashford, harbour, _ = towns
+    _route(town, harbour, kind="sea", distance_km=80.04)
+    _route(town, ashford, kind="road", distance_km=12.345)
+    _route(ashford, harbour, kind="trail", distance_km=40)  # not from Brightwater
+
+    body = client.get(f"/api/v1/settlements/{town.pk}", **player.headers).json()
+    lonely = client.get(f"/api/v1/settlements/{harbour.pk}", **player.headers).json()
+
+    assert body["neighbours"] == [
+        {"id": ashford.pk, "name": "Ashford", "route_kind": "road", "distance_km": 12.3},
+        {"id": harbour.pk, "name": "Cold Harbour", "route_kind": "sea", "distance_km": 80.0},
+    ]
+    assert [(n["name"], n["route_kind"]) for n in lonely["neighbours"]] == [
+        ("Ashford", "trail"),
+        ("Brightwater", "sea"),
+    ]
+
+
+def test_settlement_npcs_lists_the_living_by_name_without_purse_or_needs(client, player, towns):
+    town, ashford, _, _ = towns
+    bren = make_npc(settlement=town, name="Bren", profession="smith", activity="work", purse=900)
+    aldo = make_npc(settlement=town, name="Aldo", profession="innkeeper", activity="socialise")
+    make_npc(settlement=town, name="Abel", is_alive=False)
+    make_npc(settlement=ashford, name="Alma")
+
+    first = client.get(f"/api/v1/settlements/{town.pk}/npcs?page_size=1", **player.headers)
+    second = client.get(f"/api/v1/settlements/{town.pk}/npcs?page_size=1&page=2", **player.headers)
+
+    assert first.status_code == 200, first.content
+    assert first.json() == {
+        "items": [{"id": aldo.pk, "name": "Aldo", "profession": "innkeeper", "activity": "socialise"}],
+        "count": 2,
+    }
+    assert second.json()["items"] == [
+        {"id": bren.pk, "name": "Bren", "profession": "smith", "activity": "work"}
+    ]
+
+
+def test_settlement_npcs_of_another_world_or_no_settlement_are_404(client, player, towns):
+    foreign = towns[3]
+    make_npc(settlement=foreign, name="Stranger")
+
+    abroad = client.get(f"/api/v1/settlements/{foreign.pk}/npcs", **player.headers)
+    nowhere = client.get("/api/v1/settlements/999999/npcs", **player.headers)
+
+    assert (abroad.status_code, abroad.json()) == (404, {"detail": SETTLEMENT_NOT_FOUND})
+    assert (nowhere.status_code, nowhere.json()) == (404, {"detail": SETTLEMENT_NOT_FOUND})
+
+
+def test_settlement_npcs_refuse_offset_and_limit(client, player, towns):
+    make_npc(settlement=towns[0])
+
+    answer = client.get(f"/api/v1/settlements/{towns[0].pk}/npcs?offset=0&limit=5", **player.headers)
+
+    assert answer.status_code == 400
+    assert (
+        "page_size" in answer.json()["detail"]
+        and "limit, offset are not supported" in answer.json()["detail"]
+    )
+
+
 def test_settlement_of_another_world_is_404(client, player, towns):
     foreign = towns[3]
 
@@ -156,3 +224,51 @@ def test_a_player_without_characters_sees_no_world(client, player):
         "items": [],
         "count": 0,
     }
+
+
+def _event(world, *, title, status="active", started_tick=1, **kw):
+    return WorldEvent.objects.create(
+        world=world, kind="festival", title=title, status=status, started_tick=started_tick, **kw
+    )
+
+
+def test_events_are_paged_newest_first_and_only_those_in_force(client, player):
+    town = player.town
+    fair = _event(player.world, title="Fair", started_tick=5, settlement=town, severity=2, ends_tick=53)
+    _event(player.world, title="Blaze", status="applying", started_tick=7, region=town.region)
+    _event(player.world, title="Half-done", status="partial", started_tick=3)
+    _event(player.world, title="Later", status="pending", started_tick=None)
+    _event(player.world, title="Over", status="ended", started_tick=9)
+    _event(make_world(), title="Abroad", started_tick=8)
+
+    first = client.get("/api/v1/events?page_size=2", **player.headers).json()
+    second = client.get("/api/v1/events?page_size=2&page=2", **player.headers).json()
+
+    assert first["count"] == 3
+    assert [e["title"] for e in first["items"]] == ["Blaze", "Fair"]
+    assert [e["title"] for e in second["items"]] == ["Half-done"]
+    assert first["items"][1] == {
+        "id": fair.pk,
+        "kind": "festival",
+        "title": "Fair",
+        "description": "",
+        "status": "active",
+        "severity": 2,
+        "settlement": "Brightwater",
+        "region": None,
+        "started_tick": 5,
+        "ends_tick": 53,
+    }
+    assert first["items"][0]["region"] == "Northmarch"
+
+
+def test_events_filter_by_world_and_refuse_offset_and_limit(client, player):
+    _event(player.world, title="Fair")
+
+    mine = client.get("/api/v1/events?world=mones", **player.headers).json()
+    other = client.get("/api/v1/events?world=zeth", **player.headers).json()
+    refused = client.get("/api/v1/events?offset=10", **player.headers)
+
+    assert [e["title"] for e in mine["items"]] == ["Fair"]
+    assert other == {"items": [], "count": 0}
+    assert refused.status_code == 400 and "offset is not supported" in refused.json()["detail"]

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from ninja import Router, Schema
+from ninja.pagination import paginate
 
+from gmconsole.pagination import PagePagination
+from world.api import ErrorOut, ValidationErrorOut, player_world_ids
 from world.models import WorldEvent
 
 router = Router(tags=["events"])
 
 PLAYER_KINDS = ("festival", "fire", "custom")
+EVENTS_PAGE_SIZE = 50
 
 
 class DeedIn(Schema):
@@ -47,11 +51,12 @@ class EventOut(Schema):
         return event.region.name if event.region_id else None
 
 
-@router.get("/events", response=list[EventOut], url_name="events")
+@router.get(
+    "/events", response={200: list[EventOut], 400: ErrorOut, 422: ValidationErrorOut}, url_name="events"
+)
+@paginate(PagePagination, page_size=EVENTS_PAGE_SIZE)
 def events_now(request, world: str | None = None):
-    """Events being felt now in the worlds where you have a character (newest first)."""
-    from world.api import player_world_ids
-
+    """Events being felt now in the worlds where you have a character (newest first), paged."""
     worlds = player_world_ids(request.auth)
     if world:
         worlds = worlds.filter(world__slug=world)
@@ -61,5 +66,5 @@ def events_now(request, world: str | None = None):
             status__in=[WorldEvent.Status.APPLYING, WorldEvent.Status.ACTIVE, WorldEvent.Status.PARTIAL],
         )
         .select_related("settlement", "region")
-        .order_by("-started_tick", "-id")[:50]
+        .order_by("-started_tick", "-id")
     )
