@@ -14,7 +14,7 @@ from npcs import sim as npc_sim
 from npcs.models import Npc, PlayerCharacter
 from npcs.selectors import settlement_safety_level
 from world import sim
-from world.events.services import impacts_in_force, modifiers_in_force
+from world.events.services import impacts_in_force, modifiers_by_town
 from world.events.sim import Modifiers
 from world.models import World
 from world.services.ticks import npc_states, npc_states_save
@@ -41,10 +41,13 @@ def _safety(npc: sim.NpcState) -> int:
 
 def _modifiers(npc_id: int) -> Modifiers:
     """The events in force in this NPC's region now: the tick's shards feel the same ones."""
-    row = Npc.objects.filter(pk=npc_id).values_list("region_id", "world__current_tick").first()
+    row = (
+        Npc.objects.filter(pk=npc_id).values_list("region_id", "settlement_id", "world__current_tick").first()
+    )
     if row is None:
         return Modifiers()
-    return modifiers_in_force(impacts_in_force(region_id=row[0], tick=row[1]))
+    region_id, settlement_id, tick = row
+    return modifiers_by_town(impacts_in_force(region_id=region_id, tick=tick)).get(settlement_id, Modifiers())
 
 
 def _current_hour(npc_id: int) -> int:

@@ -7,6 +7,7 @@ writes the objects back in bulk. Nothing here touches the database.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from economy import sim as market
@@ -234,13 +235,20 @@ def region_hour(
     *,
     hour: int,
     tick: int,
-    modifiers: Modifiers = NO_MODIFIERS,
+    modifiers: Modifiers | Mapping[int, Modifiers] = NO_MODIFIERS,
 ) -> HourStats:
     """One hour for a whole region: each NPC in id order, then each market's prices.
 
-    `modifiers` are the events in force in the region (world.events.sim): lost production,
-    shifted needs, and extra demand that the markets feel before prices move.
+    `modifiers` are the events in force (world.events.sim): lost production, shifted needs, and
+    extra demand the markets feel before prices move — one set for the whole region, or one per
+    settlement id (each town at its own distance from the event; towns not listed feel nothing).
     """
+
+    def felt(settlement_id: int) -> Modifiers:
+        if isinstance(modifiers, Modifiers):
+            return modifiers
+        return modifiers.get(settlement_id, NO_MODIFIERS)
+
     stats = HourStats()
     reset_flows(books)
     for npc in sorted(npcs, key=lambda n: n.id):
@@ -251,10 +259,10 @@ def region_hour(
             book=books.get(npc.settlement_id),
             safety_level=safety_levels.get(npc.settlement_id, 50),
             stats=stats,
-            modifiers=modifiers,
+            modifiers=felt(npc.settlement_id),
         )
-    for book in books.values():
-        for code, extra in modifiers.demand.items():
+    for settlement_id, book in books.items():
+        for code, extra in felt(settlement_id).demand.items():
             if code in book.stocks:
                 book.stocks[code].demand += extra
         market.update_prices(book)

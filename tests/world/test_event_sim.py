@@ -62,9 +62,25 @@ def test_the_shock_picks_the_same_people_every_time():
 
 
 def test_refugees_flee_to_the_nearest_town_hit_less_hard():
-    hit = {10: 0.8, 11: 0.2, 12: 0.1}
-    assert ev.refuge_for(1, LINE, REGION_OF, hit) == 3  # town 2 shares region 10's flood
-    assert ev.refuge_for(5, LINE, REGION_OF, {13: 0.0}) is None  # nowhere safer
+    hit = {1: 0.8, 2: 0.8, 3: 0.2, 4: 0.1}
+    assert ev.refuge_for(1, LINE, hit) == 3  # town 2 is as flooded as town 1
+    assert ev.refuge_for(5, LINE, {5: 0.0}) is None  # nowhere safer
+
+
+def test_intensity_is_per_town_so_a_sprawling_region_is_not_hit_everywhere():
+    towns = ev.town_reach(kind="festival", severity=10, epicentre=[1], links=LINE)
+    assert towns == {1: (0, 1.0), 2: (1, 0.5), 3: (2, 0.25)}
+    sprawling = {1: 10, 2: 10, 3: 10, 4: 10, 5: 10}  # one region spread along the whole line
+    assert ev.by_region(towns, sprawling) == {10: (0, 1.0)}
+    assert 4 not in towns and 5 not in towns  # its far end does not celebrate
+
+
+def test_an_event_moves_the_prices_of_the_goods_it_touches_only():
+    assert ev.goods_touched("flood") == {"wheat", "flour", "cheese", "fish", "bread"}
+    assert ev.goods_touched("festival") == {"ale-mug", "meat"}
+    assert ev.goods_touched("fire") is None  # every workshop burns: any good
+    assert ev.goods_touched("custom", {"safety": -5}) == frozenset()
+    assert ev.goods_touched("custom", {"prices": 1.5}) is None
 
 
 def _region(npcs_per_town: int = 20):
@@ -101,7 +117,7 @@ def test_the_preview_predicts_the_flood_without_touching_its_inputs():
         books,
         {1: 60, 2: 60},
         kind="flood",
-        intensity=1.0,
+        towns={1: 1.0, 2: 1.0},
         effects=None,
         hours=[8, 9, 10, 11, 12, 13],
         first_tick=9,

@@ -73,9 +73,12 @@ def test_a_flood_lands_once_per_region_with_falloff_and_a_chronicle_that_says_wh
     assert (second.hops, second.intensity) == (2, 0.25)  # two roads away: ×0.5 per hop
     assert towns[4].region_id not in impacts  # four roads away: beyond a flood's reach
     assert all(i.status == "applied" and i.attempts == 1 for i in impacts.values())
-    # 36 people in the epicentre region: 0.5% die (rounds to 0), 5% flee, 60% of the wheat is lost.
-    assert first.effects["refugees"] and sum(first.effects["refugees"].values()) == 2
-    assert first.effects["goods_lost"]["wheat"] == 48  # 2 markets × 40 × 0.6
+    # Each town at its own distance: the epicentre (18 people, intensity 1) loses 60% of its wheat
+    # and 5% of its people flee (1); its neighbour one road away (intensity 0.5) loses 30% and
+    # keeps its people (only the hard-hit flee).
+    assert first.effects["towns"] == {str(towns[0].pk): [0, 1.0], str(towns[1].pk): [1, 0.5]}
+    assert sum(first.effects["refugees"].values()) == 1
+    assert first.effects["goods_lost"]["wheat"] == 24 + 12
     wheat_after = sum(
         MarketStock.objects.filter(market__world=world, item__code="wheat").values_list("quantity", flat=True)
     )
@@ -87,7 +90,7 @@ def test_a_flood_lands_once_per_region_with_falloff_and_a_chronicle_that_says_wh
     assert list(region_entry.causes.all()) == [event.chronicle_entry]
     fled = ChronicleEntry.objects.get(world=world, data__impact=first.pk, kind="npc")
     assert "fled" in fled.text and list(fled.causes.all()) == [region_entry]
-    assert event.summary["applied"] == 2 and event.summary["refugees"] == 2
+    assert event.summary["applied"] == 2 and event.summary["refugees"] == 1
 
 
 def test_a_region_applied_twice_applies_once():
@@ -97,7 +100,7 @@ def test_a_region_applied_twice_applies_once():
     first = events.event_region_apply(event_id=event.pk, region_id=region_id)
     alive = Npc.objects.filter(world=world, is_alive=True).count()
     again = events.event_region_apply(event_id=event.pk, region_id=region_id)
-    assert first["deaths"] == 1 and again == {
+    assert first["deaths"] == 2 and again == {
         "event": event.pk,
         "region": region_id,
         "skipped": True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from economy.sim import MarketBook, price_bounds
@@ -34,7 +35,7 @@ def _run(
     *,
     hours: list[int],
     first_tick: int,
-    modifiers: event_sim.Modifiers,
+    modifiers: event_sim.Modifiers | Mapping[int, event_sim.Modifiers],
 ) -> RegionRun:
     produced: Counter = Counter()
     for index, hour in enumerate(hours):
@@ -61,17 +62,24 @@ def _run(
 def shocked(
     npcs: list[sim.NpcState],
     books: dict[int, MarketBook],
-    shock: event_sim.Shock,
+    shocks: Mapping[int, event_sim.Shock],
     *,
     seed: int,
     epicentre: int | None,
 ) -> tuple[list[sim.NpcState], int, int]:
-    """The region right after the shock (copies): survivors who stayed, deaths, refugees."""
-    dead = set(event_sim.pick([n.id for n in npcs], shock.death_rate, seed))
-    survivors = [n for n in npcs if n.id not in dead]
-    fled = set(event_sim.pick([n.id for n in survivors], shock.refugee_rate, seed + 1))
+    """The region right after the shock (copies; each town its own shock): who stayed, deaths, refugees."""
+    dead: set[int] = set()
+    fled: set[int] = set()
+    for town, shock in shocks.items():
+        here = [n.id for n in npcs if n.settlement_id == town]
+        town_dead = set(event_sim.pick(here, shock.death_rate, seed + town))
+        dead |= town_dead
+        fled |= set(
+            event_sim.pick([i for i in here if i not in town_dead], shock.refugee_rate, seed + town + 1)
+        )
     for settlement_id, book in books.items():
-        if shock.epicentre_only_losses and settlement_id != epicentre:
+        shock = shocks.get(settlement_id)
+        if shock is None or (shock.epicentre_only_losses and settlement_id != epicentre):
             continue
         for code, stock in book.stocks.items():
             stock.quantity -= event_sim.stock_lost(stock.quantity, code, shock)
@@ -79,7 +87,7 @@ def shocked(
                 stock.price = event_sim.jolted(
                     stock.price, shock.price_factor, *price_bounds(stock.base_price)
                 )
-    return [n for n in survivors if n.id not in fled], len(dead), len(fled)
+    return [n for n in npcs if n.id not in dead and n.id not in fled], len(dead), len(fled)
 
 
 def preview_region(
@@ -88,14 +96,17 @@ def preview_region(
     safety: dict[int, int],
     *,
     kind: str,
-    intensity: float,
+    towns: Mapping[int, float],
     effects: dict | None,
     hours: list[int],
     first_tick: int,
     seed: int,
     epicentre: int | None = None,
 ) -> dict:
-    """Predicted effects of an event on one region over `hours`: [baseline, with the event] pairs."""
+    """Predicted effects of an event on one region over `hours`: [baseline, with the event] pairs.
+
+    `towns` maps each settlement the event reaches to its intensity there.
+    """
     base = _run(
         copy.deepcopy(npcs),
         copy.deepcopy(books),
@@ -104,21 +115,22 @@ def preview_region(
         first_tick=first_tick,
         modifiers=event_sim.NO_MODIFIERS,
     )
-    shock = event_sim.shock_for(kind, intensity, effects)
+    shocks = {t: event_sim.shock_for(kind, i, effects) for t, i in towns.items()}
     hit_books = copy.deepcopy(books)
     survivors, deaths, refugees = shocked(
-        copy.deepcopy(npcs), hit_books, shock, seed=seed, epicentre=epicentre
+        copy.deepcopy(npcs), hit_books, shocks, seed=seed, epicentre=epicentre
     )
-    modifiers = event_sim.modifiers_for(kind, intensity, effects)
-    hit = _run(survivors, hit_books, safety, hours=hours, first_tick=first_tick, modifiers=modifiers)
+    per_town = {t: event_sim.modifiers_for(kind, i, effects) for t, i in towns.items()}
+    hit = _run(survivors, hit_books, safety, hours=hours, first_tick=first_tick, modifiers=per_town)
     goods = sorted(set(base.produced) | set(hit.produced))
+    strongest = max(towns.values(), default=0.0)
     return {
-        "intensity": intensity,
+        "intensity": strongest,
         "deaths": deaths,
         "refugees": refugees,
         "people": [base.people, hit.people],
         "needs": {"hunger": [base.hunger, hit.hunger], "safety": [base.safety, hit.safety]},
         "prices": {c: [base.prices[c], hit.prices.get(c, base.prices[c])] for c in base.prices},
         "production": {c: [base.produced.get(c, 0), hit.produced.get(c, 0)] for c in goods},
-        "modifiers": modifiers.as_dict(),
+        "modifiers": event_sim.modifiers_for(kind, strongest, effects).as_dict(),
     }

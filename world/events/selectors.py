@@ -83,8 +83,8 @@ def epicentre_settlements(*, event: WorldEvent, graph: Graph) -> list[int]:
     return sorted(s for s, r in graph.region_of.items() if r == event.region_id)
 
 
-def event_reach(*, event: WorldEvent, graph: Graph | None = None) -> dict[int, tuple[int, float]]:
-    """Region id -> (hops, intensity) for the regions this event touches."""
+def event_town_reach(*, event: WorldEvent, graph: Graph | None = None) -> event_sim.Reach:
+    """Settlement id -> (hops, intensity) for the towns this event touches."""
     graph = graph or world_graph(world_id=event.world_id)
     if event.kind == Kind.WAR:
         sides = tuple(
@@ -93,13 +93,18 @@ def event_reach(*, event: WorldEvent, graph: Graph | None = None) -> dict[int, t
         )
         allied = war_allies_of(event=event)
         allies = tuple({s for s, f in graph.faction_of.items() if f in camp} for camp in allied)
-        return event_sim.war_reach(
-            severity=event.severity, sides=sides, links=graph.links, region_of=graph.region_of, allies=allies
+        return event_sim.war_town_reach(
+            severity=event.severity, sides=sides, links=graph.links, allies=allies
         )
-    return event_sim.reach(
+    return event_sim.town_reach(
         kind=event.kind,
         severity=event.severity,
         epicentre=epicentre_settlements(event=event, graph=graph),
         links=graph.links,
-        region_of=graph.region_of,
     )
+
+
+def event_reach(*, event: WorldEvent, graph: Graph | None = None) -> event_sim.Reach:
+    """Region id -> (hops, intensity) for the regions this event touches (its towns, by region)."""
+    graph = graph or world_graph(world_id=event.world_id)
+    return event_sim.by_region(event_town_reach(event=event, graph=graph), graph.region_of)

@@ -68,18 +68,40 @@ def hops_from(sources: Iterable[int], links: Mapping[int, Iterable[int]], max_ho
     return hops
 
 
-def region_hops(settlement_hops: Mapping[int, int], region_of: Mapping[int, int]) -> dict[int, int]:
-    """A region is as close as its nearest settlement."""
-    out: dict[int, int] = {}
-    for settlement, hop in settlement_hops.items():
-        region = region_of.get(settlement)
-        if region is not None and hop < out.get(region, 1 << 30):
-            out[region] = hop
+Reach = dict[int, tuple[int, float]]  # id (settlement or region) -> (hops, intensity)
+
+
+def by_region(towns: Mapping[int, tuple[int, float]], region_of: Mapping[int, int]) -> Reach:
+    """A region is as close as its nearest town and as hard hit as its hardest-hit one."""
+    out: dict[int, tuple[int, float]] = {}
+    for town, (hop, intensity) in towns.items():
+        region = region_of.get(town)
+        if region is None:
+            continue
+        before = out.get(region)
+        out[region] = (hop, intensity) if before is None else (min(before[0], hop), max(before[1], intensity))
     return out
 
 
 def intensity_at(severity: int, hops: int, spread: Spread) -> float:
     return round(max(0.0, min(1.0, severity / 10)) * spread.decay**hops, 3)
+
+
+def town_reach(
+    *, kind: str, severity: int, epicentre: Iterable[int], links: Mapping[int, Iterable[int]]
+) -> Reach:
+    """Settlement id -> (hops, intensity) for every town the event touches (intensity ≥ MIN_INTENSITY).
+
+    Intensity is per town, not per region: a region's far side (the scattered neutral lands,
+    say) only feels what reaches it over the roads.
+    """
+    spread = SPREAD.get(kind, SPREAD[CUSTOM])
+    out = {}
+    for town, hop in hops_from(epicentre, links, spread.max_hops).items():
+        intensity = intensity_at(severity, hop, spread)
+        if intensity >= MIN_INTENSITY:
+            out[town] = (hop, intensity)
+    return out
 
 
 def reach(
@@ -89,16 +111,9 @@ def reach(
     epicentre: Iterable[int],
     links: Mapping[int, Iterable[int]],
     region_of: Mapping[int, int],
-) -> dict[int, tuple[int, float]]:
-    """Region id -> (hops, intensity) for every region the event touches (intensity ≥ MIN_INTENSITY)."""
-    spread = SPREAD.get(kind, SPREAD[CUSTOM])
-    by_region = region_hops(hops_from(epicentre, links, spread.max_hops), region_of)
-    out = {}
-    for region, hop in by_region.items():
-        intensity = intensity_at(severity, hop, spread)
-        if intensity >= MIN_INTENSITY:
-            out[region] = (hop, intensity)
-    return out
+) -> Reach:
+    """Region id -> (hops, intensity) for every region the event touches."""
+    return by_region(town_reach(kind=kind, severity=severity, epicentre=epicentre, links=links), region_of)
 
 
 ALLY_SHARE = 0.5  # an ally called to arms feels the war at this share of the intensity
@@ -125,6 +140,35 @@ def war_allies(
     return with_aggressor, with_defender
 
 
+def war_town_reach(
+    *,
+    severity: int,
+    sides: tuple[set[int], set[int]],
+    links: Mapping[int, Iterable[int]],
+    allies: tuple[set[int], set[int]] = (set(), set()),
+) -> Reach:
+    """Every town of both sides; hardest at the front (few hops from the enemy), never below WAR_FLOOR.
+
+    `sides` and `allies` are settlement ids. Allies' towns feel the war at ALLY_SHARE, measured
+    from the enemy's own lands (with its allies, they are the enemy too).
+    """
+    spread = SPREAD[WAR]
+    out: dict[int, tuple[int, float]] = {}
+    camps = (sides[0] | allies[0], sides[1] | allies[1])
+    for index in (0, 1):
+        if not sides[index] or not sides[1 - index]:
+            continue
+        from_enemy = hops_from(camps[1 - index], links, spread.max_hops)
+        for town in camps[index]:
+            hop = from_enemy.get(town, spread.max_hops)
+            intensity = max(round(WAR_FLOOR * severity / 10, 3), intensity_at(severity, hop, spread))
+            if town in allies[index]:
+                intensity = round(intensity * ALLY_SHARE, 3)
+            if intensity > out.get(town, (0, 0.0))[1]:
+                out[town] = (hop, intensity)
+    return out
+
+
 def war_reach(
     *,
     severity: int,
@@ -132,31 +176,9 @@ def war_reach(
     links: Mapping[int, Iterable[int]],
     region_of: Mapping[int, int],
     allies: tuple[set[int], set[int]] = (set(), set()),
-) -> dict[int, tuple[int, float]]:
-    """Every region of both sides; hardest at the front (few hops from the enemy), never below WAR_FLOOR.
-
-    `sides` and `allies` are settlement ids. Allies' regions feel the war at ALLY_SHARE, measured
-    from the enemy's own lands (with its allies, they are the enemy too).
-    """
-    spread = SPREAD[WAR]
-    out: dict[int, tuple[int, float]] = {}
-    camps = (sides[0] | allies[0], sides[1] | allies[1])
-    for index in (0, 1):
-        mine, theirs = camps[index], camps[1 - index]
-        if not sides[index] or not sides[1 - index]:
-            continue
-        from_enemy = hops_from(theirs, links, spread.max_hops)
-        for settlement in mine:
-            region = region_of.get(settlement)
-            if region is None:
-                continue
-            hop = from_enemy.get(settlement, spread.max_hops)
-            intensity = max(round(WAR_FLOOR * severity / 10, 3), intensity_at(severity, hop, spread))
-            if settlement in allies[index]:
-                intensity = round(intensity * ALLY_SHARE, 3)
-            if region not in out or intensity > out[region][1]:
-                out[region] = (min(hop, out.get(region, (hop, 0.0))[0]), intensity)
-    return {r: v for r, v in out.items() if v[1] > 0}
+) -> Reach:
+    """Region id -> (hops, intensity) for a war: see `war_town_reach`."""
+    return by_region(war_town_reach(severity=severity, sides=sides, links=links, allies=allies), region_of)
 
 
 # --- lasting effects: what each hour of a region feels -----------------------------------------
@@ -331,20 +353,34 @@ def jolted(price: int, factor: float, low: int, high: int) -> int:
     return max(low, min(high, round(price * factor)))
 
 
-def refuge_for(
-    settlement: int,
-    links: Mapping[int, Iterable[int]],
-    region_of: Mapping[int, int],
-    hit: Mapping[int, float],
-) -> int | None:
-    """Where people of `settlement` flee: the nearest settlement (by hops) in a region hit less hard."""
-    here = hit.get(region_of.get(settlement, -1), 0.0)
-    hops = hops_from([settlement], links, 6)
+def refuge_for(settlement: int, links: Mapping[int, Iterable[int]], hit: Mapping[int, float]) -> int | None:
+    """Where people of `settlement` flee: the nearest town (by hops) hit less hard (`hit`: town -> intensity)."""
+    here = hit.get(settlement, 0.0)
     best = None
-    for other, hop in hops.items():
+    for other, hop in hops_from([settlement], links, 6).items():
         if other == settlement:
             continue
-        there = hit.get(region_of.get(other, -1), 0.0)
+        there = hit.get(other, 0.0)
         if there < here and (best is None or (hop, there, other) < best):
             best = (hop, there, other)
     return best[2] if best else None
+
+
+def goods_touched(kind: str, effects: Mapping[str, float] | None = None) -> frozenset[str] | None:
+    """The goods whose price an event moves directly (None: all of them).
+
+    Made by a profession the event slows, asked for by the event, or destroyed by it. A price
+    spike of any other good is the market's own weather, not the event's doing.
+    """
+    from economy.goods import RECIPES
+
+    profile = custom_profile(effects or {}) if kind == CUSTOM else PROFILES.get(kind, NO_MODIFIERS)
+    shock = shock_for(kind, 1.0, effects)
+    if "*" in profile.production or "*" in shock.stock_loss or shock.price_factor != 1.0:
+        return None
+    goods = set(profile.demand) | set(shock.stock_loss)
+    for profession in profile.production:
+        recipe = RECIPES.get(profession)
+        if recipe is not None:
+            goods |= set(recipe.outputs)
+    return frozenset(goods)

@@ -30,7 +30,7 @@ from gmconsole.dispatch import dispatch_on_commit
 from npcs.models import Npc
 from npcs.sim import settlement_safety
 from world import sim
-from world.events.services import events_tick, impacts_in_force, modifiers_in_force, price_spikes_record
+from world.events.services import events_tick, impacts_in_force, modifiers_by_town, price_spikes_record
 from world.models import ChronicleEntry, Region, Settlement, ShardRun, TickRun, World
 from world.rumours.services import rumours_spread_dispatch
 from world.services.chronicle import chronicle_record
@@ -165,7 +165,7 @@ def region_tick_apply(*, world_id: int, tick: int, region_id: int) -> dict:
         loaded = books_load(region_id=region_id, lock=True)
         safety = safety_levels(list(loaded.books) + list(loaded.treasury_only), npcs)
         in_force = impacts_in_force(region_id=region_id, tick=tick)  # events felt here this tick
-        modifiers = modifiers_in_force(in_force)
+        modifiers = modifiers_by_town(in_force)
         stats = sim.HourStats()
         pending = [n for n in npcs if n.last_tick < tick]
         for index, hour in enumerate(tick_hours(world, tick)):

@@ -31,7 +31,7 @@ from world.events.services.lasting import (
     InForce,
     events_tick,
     impacts_in_force,
-    modifiers_in_force,
+    modifiers_by_town,
     price_spikes_record,
 )
 
@@ -65,6 +65,6 @@ __all__ = [
     "event_summarise",
     "events_tick",
     "impacts_in_force",
-    "modifiers_in_force",
+    "modifiers_by_town",
     "price_spikes_record",
 ]

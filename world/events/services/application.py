@@ -25,7 +25,7 @@ from gmconsole.bulk_update import bulk_update_values
 from gmconsole.dispatch import dispatch_on_commit
 from npcs.models import Npc
 from world.events import sim as event_sim
-from world.events.selectors import Graph, event_reach, war_allies_of, world_graph
+from world.events.selectors import Graph, event_town_reach, war_allies_of, world_graph
 from world.models import (
     ChronicleEntry,
     EventImpact,
@@ -82,7 +82,9 @@ def event_start(*, event_id: int) -> list[int]:
     event = WorldEvent.objects.select_for_update(of=("self",)).select_related("world").get(pk=event_id)
     if event.status != WorldEvent.Status.PENDING:
         return []
-    reach = event_reach(event=event)
+    graph = world_graph(world_id=event.world_id)
+    towns = event_town_reach(event=event, graph=graph)
+    reach = event_sim.by_region(towns, graph.region_of)
     world = event.world
     allies: tuple[list[str], list[str]] = ([], [])
     if event.kind == Kind.WAR:
@@ -101,7 +103,19 @@ def event_start(*, event_id: int) -> list[int]:
         causes=causes,
     )
     EventImpact.objects.bulk_create(
-        [EventImpact(event=event, region_id=r, hops=h, intensity=i) for r, (h, i) in sorted(reach.items())]
+        [
+            EventImpact(
+                event=event,
+                region_id=region_id,
+                hops=hops,
+                intensity=intensity,
+                # Each town of the region feels the event at its own distance from the epicentre.
+                effects={
+                    "towns": {str(t): list(v) for t, v in towns.items() if graph.region_of[t] == region_id}
+                },
+            )
+            for region_id, (hops, intensity) in sorted(reach.items())
+        ]
     )
     event.status = WorldEvent.Status.APPLYING if reach else WorldEvent.Status.ACTIVE
     event.started_tick = world.current_tick
@@ -192,8 +206,13 @@ def _impact_line(event: WorldEvent, region: Region, effects: dict) -> str:
 def _apply_shock(
     *, event: WorldEvent, impact: EventImpact, graph: Graph, hit: dict[int, float]
 ) -> tuple[dict, list[tuple[str, dict]]]:
-    """Deaths, refugees, lost goods and jolted prices for one region. Returns effects and side entries."""
-    shock = event_sim.shock_for(event.kind, impact.intensity, event.effects)
+    """Deaths, refugees, lost goods and jolted prices for one region, each town at its own intensity.
+
+    `hit` is every town's intensity for the whole event (where refugees may flee). Returns the
+    impact's effects and the side entries (deaths, refugees) for the chronicle.
+    """
+    towns = {int(t): v[1] for t, v in (impact.effects.get("towns") or {}).items()}
+    shocks = {t: event_sim.shock_for(event.kind, intensity, event.effects) for t, intensity in towns.items()}
     seed = event.pk * 100_003 + impact.region_id
     npcs = list(
         Npc.objects.select_for_update()
@@ -205,11 +224,22 @@ def _apply_shock(
     reference = {
         str(sid): {code: stock.price for code, stock in book.stocks.items()}
         for sid, book in loaded.books.items()
+        if sid in towns
     }
-    effects: dict = {"intensity": impact.intensity, "hops": impact.hops, "reference_prices": reference}
+    effects: dict = {
+        "intensity": impact.intensity,
+        "hops": impact.hops,
+        "towns": impact.effects.get("towns") or {},
+        "reference_prices": reference,
+    }
     side: list[tuple[str, dict]] = []
+    people: dict[int, list[int]] = {}
+    for npc_id, settlement_id, _ in npcs:
+        people.setdefault(settlement_id, []).append(npc_id)
 
-    dead = set(event_sim.pick([n[0] for n in npcs], shock.death_rate, seed))
+    dead: set[int] = set()
+    for town, shock in shocks.items():
+        dead |= set(event_sim.pick(people.get(town, []), shock.death_rate, seed + town))
     inheritance = Counter()
     for npc_id, settlement_id, purse in npcs:
         if npc_id in dead:
@@ -224,17 +254,17 @@ def _apply_shock(
         effects["deaths"] = len(dead)
         side.append(("deaths", {"count": len(dead)}))
 
-    survivors = [n for n in npcs if n[0] not in dead]
-    fleeing = set(event_sim.pick([n[0] for n in survivors], shock.refugee_rate, seed + 1))
+    fleeing: set[int] = set()
+    for town, shock in shocks.items():
+        alive = [n for n in people.get(town, []) if n not in dead]
+        fleeing |= set(event_sim.pick(alive, shock.refugee_rate, seed + town + 1))
     moves, refugees = [], Counter()
     refuge_cache: dict[int, int | None] = {}
-    for npc_id, settlement_id, _ in survivors:
+    for npc_id, settlement_id, _ in npcs:
         if npc_id not in fleeing:
             continue
         if settlement_id not in refuge_cache:
-            refuge_cache[settlement_id] = event_sim.refuge_for(
-                settlement_id, graph.links, graph.region_of, hit
-            )
+            refuge_cache[settlement_id] = event_sim.refuge_for(settlement_id, graph.links, hit)
         refuge = refuge_cache[settlement_id]
         if refuge is not None:
             moves.append((npc_id, refuge, graph.region_of[refuge]))
@@ -246,7 +276,8 @@ def _apply_shock(
 
     lost = Counter()
     for settlement_id, book in loaded.books.items():
-        if shock.epicentre_only_losses and settlement_id != event.settlement_id:
+        shock = shocks.get(settlement_id)
+        if shock is None or (shock.epicentre_only_losses and settlement_id != event.settlement_id):
             continue
         for code, stock in book.stocks.items():
             gone = event_sim.stock_lost(stock.quantity, code, shock)
@@ -306,7 +337,11 @@ def _region_apply(*, event_id: int, region_id: int, task_id: str) -> dict:
             return {"event": event_id, "region": region_id, "skipped": True, "reason": "already applied"}
         event = impact.event
         graph = world_graph(world_id=event.world_id)
-        hit = dict(EventImpact.objects.filter(event_id=event_id).values_list("region_id", "intensity"))
+        hit = {  # every town's intensity, for the whole event: refugees flee to a town hit less hard
+            int(town): hops_intensity[1]
+            for effects in EventImpact.objects.filter(event_id=event_id).values_list("effects", flat=True)
+            for town, hops_intensity in (effects.get("towns") or {}).items()
+        }
         effects, side = _apply_shock(event=event, impact=impact, graph=graph, hit=hit)
         tick = event.world.current_tick
         entry = chronicle_record(

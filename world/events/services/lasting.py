@@ -120,65 +120,87 @@ def impacts_in_force(*, region_id: int, tick: int) -> list[InForce]:
     return out
 
 
-def modifiers_in_force(impacts: Iterable[InForce]) -> event_sim.Modifiers:
-    return event_sim.Modifiers.combine(
-        event_sim.modifiers_for(i.kind, i.intensity, i.effects.get("event_effects")) for i in impacts
-    )
+def modifiers_by_town(impacts: Iterable[InForce]) -> dict[int, event_sim.Modifiers]:
+    """What the events in force do to each town of a region this hour (towns they don't reach: nothing)."""
+    per_town: dict[int, list[event_sim.Modifiers]] = {}
+    for impact in impacts:
+        for town, (_, intensity) in (impact.effects.get("towns") or {}).items():
+            modifiers = event_sim.modifiers_for(impact.kind, intensity, impact.effects.get("event_effects"))
+            per_town.setdefault(int(town), []).append(modifiers)
+    return {town: event_sim.Modifiers.combine(many) for town, many in per_town.items()}
+
+
+SPIKE_MIN_CP = 2  # and at least this many copper pieces: a 1 → 2 cp wobble is the market's weather
 
 
 def price_spikes_record(
     *, world: World, tick: int, region: Region | int, impacts: list[InForce], books: dict
 ) -> int:
-    """Chronicle each price that rose SPIKE_RATIO above its pre-event level, once per impact, good and town.
+    """Chronicle each price the events in force drove up, once per event, good and town.
 
-    Each entry is caused by the impact's own chronicle entry, so the GM can walk a price
-    spike back to the flood that made it.
+    A spike is a price at least SPIKE_RATIO and SPIKE_MIN_CP above its level when the event
+    struck, of a good the event touches (`goods_touched`), in a town it reaches. When several
+    events touch the same good in the same town, one entry names them all as its causes, so
+    the GM's "why?" walks back to each of them.
     """
     region_id = region if isinstance(region, int) else region.pk
-    names = None
-    entries = []
+    found: dict[tuple[int, str], dict] = {}
     for impact in impacts:
         if not impact.chronicle_entry_id:
             continue
-        reference = impact.effects.get("reference_prices", {})
+        touched = event_sim.goods_touched(impact.kind, impact.effects.get("event_effects"))
         seen = set(impact.effects.get("spikes", []))
-        new = []
-        for sid_text, prices in reference.items():
+        new = set()
+        for sid_text, prices in (impact.effects.get("reference_prices") or {}).items():
             book = books.get(int(sid_text))
             if book is None:
                 continue
             for code, before in prices.items():
                 stock = book.stocks.get(code)
                 key = f"{sid_text}:{code}"
-                if stock is None or key in seen or before <= 0 or stock.price < before * SPIKE_RATIO:
+                if (
+                    stock is None
+                    or key in seen
+                    or before <= 0
+                    or (touched is not None and code not in touched)
+                ):
                     continue
-                new.append((int(sid_text), code, before, stock.price, key))
-        if not new:
-            continue
-        if names is None:
-            names = dict(Settlement.objects.filter(region_id=region_id).values_list("id", "name"))
-        for sid, code, before, now, key in new:
-            text = (
-                f"{code.replace('-', ' ').capitalize()} at {names.get(sid, sid)} rose from {before} to {now} cp "
-                f"(+{(now - before) * 100 // before}%)."
+                if stock.price < before * SPIKE_RATIO or stock.price - before < SPIKE_MIN_CP:
+                    continue
+                spike = found.setdefault(
+                    (int(sid_text), code), {"before": before, "now": stock.price, "causes": [], "impacts": []}
+                )
+                spike["before"] = min(spike["before"], before)
+                spike["causes"].append(impact.chronicle_entry_id)
+                spike["impacts"].append(impact.impact_id)
+                new.add(key)
+        if new:
+            EventImpact.objects.filter(pk=impact.impact_id).update(
+                effects={
+                    **{k: v for k, v in impact.effects.items() if k != "event_effects"},
+                    "spikes": sorted(seen | new),
+                }
             )
-            data = {"spike": True, "settlement": sid, "item": code, "before": before, "now": now}
-            entry = ChronicleEntry(
-                world=world,
-                tick=tick,
-                kind=ChronicleEntry.Kind.ECONOMY,
-                text=text,
-                data={**data, "impact": impact.impact_id},
-                region_id=region_id,
-                settlement_id=sid,
-            )
-            entries.append((entry, [impact.chronicle_entry_id]))
-            seen.add(key)
-        EventImpact.objects.filter(pk=impact.impact_id).update(
-            effects={
-                **{k: v for k, v in impact.effects.items() if k != "event_effects"},
-                "spikes": sorted(seen),
-            }
+    if not found:
+        return 0
+    names = dict(Settlement.objects.filter(region_id=region_id).values_list("id", "name"))
+    entries = []
+    for (sid, code), spike in sorted(found.items()):
+        before, now = spike["before"], spike["now"]
+        text = (
+            f"{code.replace('-', ' ').capitalize()} at {names.get(sid, sid)} rose from {before} to {now} cp "
+            f"(+{(now - before) * 100 // before}%)."
         )
+        data = {"spike": True, "settlement": sid, "item": code, "before": before, "now": now}
+        entry = ChronicleEntry(
+            world=world,
+            tick=tick,
+            kind=ChronicleEntry.Kind.ECONOMY,
+            text=text,
+            data={**data, "impact": spike["impacts"][0], "impacts": spike["impacts"]},
+            region_id=region_id,
+            settlement_id=sid,
+        )
+        entries.append((entry, spike["causes"]))
     chronicle_record_many(entries)
     return len(entries)

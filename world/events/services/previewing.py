@@ -9,13 +9,19 @@ from __future__ import annotations
 from economy.services.books import books_load
 from gmconsole.dispatch import dispatch_on_commit
 from npcs.models import Npc
+from world.events import sim as event_sim
 from world.events.preview import preview_region
-from world.events.selectors import event_reach
+from world.events.selectors import event_town_reach, world_graph
 from world.events.services.creation import event_build
 from world.models import Faction, Region, Settlement, World, WorldEvent
 from world.services.ticks import npc_states, safety_levels, tick_hours
 
 MAX_HOURS = 48
+PREVIEW_NOTE = (
+    "The next hours only, each region run twice on copies: as it would go, and with the event. "
+    "Where stock is destroyed, producers may make more than usual: the merchants buy to refill "
+    "their shelves."
+)
 
 
 def _spec_of(event: WorldEvent) -> dict:
@@ -54,12 +60,14 @@ def event_preview(*, world_id: int, spec: dict, hours: int = 6) -> dict:
     world = World.objects.get(pk=world_id)
     event = _event_from_spec(world, spec)
     hours = max(1, min(MAX_HOURS, int(hours)))
-    reach = event_reach(event=event)
+    graph = world_graph(world_id=world.pk)
+    towns = event_town_reach(event=event, graph=graph)
+    reach = event_sim.by_region(towns, graph.region_of)
     names = dict(Region.objects.filter(pk__in=list(reach)).values_list("id", "name"))
     first_tick = world.current_tick + 1
     clock = [h for t in range(first_tick, first_tick + hours) for h in tick_hours(world, t)][:hours]
     regions = []
-    for region_id, (hops, intensity) in sorted(reach.items(), key=lambda kv: (kv[1][0], -kv[1][1], kv[0])):
+    for region_id, (hops, _) in sorted(reach.items(), key=lambda kv: (kv[1][0], -kv[1][1], kv[0])):
         npcs = npc_states(Npc.objects.filter(region_id=region_id, is_alive=True).order_by("id"))
         loaded = books_load(region_id=region_id)
         safety = safety_levels(list(loaded.books) + list(loaded.treasury_only), npcs)
@@ -68,7 +76,7 @@ def event_preview(*, world_id: int, spec: dict, hours: int = 6) -> dict:
             loaded.books,
             safety,
             kind=event.kind,
-            intensity=intensity,
+            towns={t: v[1] for t, v in towns.items() if graph.region_of[t] == region_id},
             effects=event.effects,
             hours=clock,
             first_tick=first_tick,
@@ -76,7 +84,14 @@ def event_preview(*, world_id: int, spec: dict, hours: int = 6) -> dict:
             epicentre=event.settlement_id,
         )
         regions.append({"region_id": region_id, "region": names.get(region_id, ""), "hops": hops, **result})
-    return {"title": event.title, "kind": event.kind, "hours": hours, "regions": regions, "error": ""}
+    return {
+        "title": event.title,
+        "kind": event.kind,
+        "hours": hours,
+        "regions": regions,
+        "error": "",
+        "note": PREVIEW_NOTE,
+    }
 
 
 def event_preview_dispatch(
