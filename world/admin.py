@@ -208,7 +208,7 @@ class WorldEventAdmin(admin.ModelAdmin):
         "created_at",
     )
     inlines = [EventImpactInline]
-    actions = ["start_now", "retry_failed"]
+    actions = ["start_now", "retry_failed", "end_now"]
 
     def save_model(self, request, obj, form, change) -> None:
         if not obj.created_by:
@@ -226,6 +226,17 @@ class WorldEventAdmin(admin.ModelAdmin):
             event_services.event_start_dispatch(event=event)
             started += 1
         self.message_user(request, f"{started} event(s) sent to the workers.")
+
+    @admin.action(description="End the selected events now (cancel the pending ones)")
+    def end_now(self, request, queryset) -> None:
+        done = 0
+        for event in queryset:
+            try:
+                event_services.event_end(event=event, who=request.user.get_username())
+                done += 1
+            except event_services.EventError:
+                continue  # already over
+        self.message_user(request, f"{done} event(s) ended or cancelled.")
 
     @admin.action(description="Retry the failed regions of the selected events")
     def retry_failed(self, request, queryset) -> None:

@@ -39,6 +39,8 @@ EVENT_CLOCKED = "“{title}” created; it starts at {when:%Y-%m-%d %H:%M %Z} (a
 EVENT_NOT_QUEUED = "“{title}” was created but could not be started: " + BROKER_DOWN
 RETRY_QUEUED = "Failed regions of “{title}” sent again (task {task_id})."
 RETRY_NOTHING = "Nothing to retry: no region of “{title}” has failed."
+ENDED = "“{title}” is over: its effects stop from this tick and the world recovers."
+CANCELLED = "“{title}” is cancelled; it will not start."
 NON_WAR_KINDS = " ".join(k for k in WorldEvent.Kind.values if k != WorldEvent.Kind.WAR)
 
 # Custom event effects: form field -> (label, help). The keys are WorldEvent.effects keys.
@@ -407,6 +409,21 @@ def event_retry_view(request: HttpRequest, event_id: int) -> HttpResponse:
     return redirect("console:event_detail", event_id=event.pk)
 
 
+@require_POST
+@staff_required
+def event_end_view(request: HttpRequest, event_id: int) -> HttpResponse:
+    """End an event in force now, or cancel one still waiting to start."""
+    event = _event_or_404(event_id)
+    was_pending = event.status == event.Status.PENDING
+    try:
+        event = event_services.event_end(event=event, who=request.user.get_username())
+    except event_services.EventError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, (CANCELLED if was_pending else ENDED).format(title=event.title))
+    return redirect("console:event_detail", event_id=event.pk)
+
+
 # --- new event: form, preview, apply ------------------------------------------------------------
 
 
@@ -515,4 +532,5 @@ urlpatterns = [
     path("<int:event_id>/", event_detail, name="event_detail"),
     path("<int:event_id>/impacts/", event_impacts_panel, name="event_impacts"),
     path("<int:event_id>/retry/", event_retry_view, name="event_retry"),
+    path("<int:event_id>/end/", event_end_view, name="event_end"),
 ]

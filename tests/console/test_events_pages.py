@@ -641,3 +641,21 @@ def test_event_pages_are_for_staff_only(client, town, flood):
         assert client.get(url).status_code == 403, url
     for url in posts:
         assert client.post(url).status_code == 403, url
+
+
+def test_the_gm_ends_an_event_from_its_page(staff_client):
+    from tests.world.event_fixtures import linked_world
+    from world.events import services as event_services
+    from world.models import WorldEvent
+
+    world, towns = linked_world(regions=1)
+    fire = event_services.event_create(world=world, kind="fire", settlement=towns[0])
+    event_services.event_start(event_id=fire.pk)
+    page = staff_client.get(reverse("console:event_detail", args=[fire.pk])).content.decode()
+    assert 'data-testid="event-end"' in page and "End now" in page
+
+    answer = staff_client.post(reverse("console:event_end", args=[fire.pk]), follow=True)
+
+    assert WorldEvent.objects.get(pk=fire.pk).status == "ended"
+    html = answer.content.decode()
+    assert "is over: its effects stop from this tick" in html and 'data-testid="event-end"' not in html

@@ -326,3 +326,41 @@ def test_a_player_cannot_travel_across_a_front_but_can_go_round_it_or_after_it()
     assert far.pk not in world_facts(world=world).reachable_from(home.pk)  # quests see the cut road too
     tick_run_inline(world=world)  # peace
     assert character_travel(character=character, settlement_id=far.pk).destination == far
+
+
+def test_the_gm_ends_a_war_early_and_cancels_a_clocked_festival():
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_celery_beat.models import PeriodicTask
+
+    world, towns = linked_world(regions=4)
+    north, south = two_factions(world)
+    war = events.event_create(
+        world=world, kind="war", aggressor=north, defender=south, severity=8, duration_ticks=240
+    )
+    start_and_apply(war)
+    tick_run_inline(world=world)
+    assert events.modifiers_by_town(events.impacts_in_force(region_id=towns[0].region_id, tick=2))
+
+    ended = events.event_end(event=war, who="gm")
+
+    assert (ended.status, ended.ends_tick) == ("ended", 1)
+    assert events.impacts_in_force(region_id=towns[0].region_id, tick=2) == []  # no longer felt
+    assert set(FactionRelation.objects.filter(world=world).values_list("stance", flat=True)) == {
+        Stance.NEUTRAL
+    }
+    entry = ChronicleEntry.objects.get(world=world, data__ended=True)
+    assert entry.text == f"{war.title} was brought to an end early by gm, after 1 hour."
+    assert list(entry.causes.all()) == [war.chronicle_entry]
+    with pytest.raises(events.EventError) as over:
+        events.event_end(event=war, who="gm")
+    assert "already ended" in over.value.message
+
+    fair = events.event_create(
+        world=world, kind="festival", settlement=towns[0], starts_at=timezone.now() + timedelta(hours=1)
+    )
+    events.event_start_dispatch(event=fair)
+    assert PeriodicTask.objects.filter(task="world.event_start").count() == 1
+    assert events.event_end(event=fair, who="gm").status == "cancelled"
+    assert not PeriodicTask.objects.filter(task="world.event_start").exists()  # beat will not start it

@@ -29,6 +29,7 @@ from world.events.services.creation import (
 from world.events.services.lasting import (
     SPIKE_RATIO,
     InForce,
+    event_end,
     events_tick,
     impacts_in_force,
     modifiers_by_town,
@@ -53,6 +54,7 @@ __all__ = [
     "event_build",
     "event_clock",
     "event_create",
+    "event_end",
     "event_fan_out",
     "event_from_player",
     "event_from_quest",

@@ -47,6 +47,72 @@ def _restore_war(event: WorldEvent) -> None:
         )
 
 
+EVENT_OVER = "{title} is over after {hours}."
+EVENT_ENDED_EARLY = "{title} was brought to an end early by {who}, after {hours}."
+EVENT_ALREADY_OVER = "{title} is already {status}: there is nothing to end."
+END_STATUSES = (WorldEvent.Status.APPLYING, WorldEvent.Status.ACTIVE, WorldEvent.Status.PARTIAL)
+
+
+def _hours(hours: int) -> str:
+    return f"{hours} hour{'' if hours == 1 else 's'}"
+
+
+def _close(event: WorldEvent, *, world: World, tick: int, text: str) -> None:
+    """The event stops being felt from now on: ended, the war's stances restored, the chronicle told."""
+    event.status = WorldEvent.Status.ENDED
+    event.ended_at = timezone.now()
+    event.ends_tick = min(event.ends_tick if event.ends_tick is not None else tick, tick)
+    event.save(update_fields=["status", "ended_at", "ends_tick"])
+    if event.kind == Kind.WAR:
+        _restore_war(event)
+    chronicle_record(
+        world=world,
+        tick=tick,
+        kind=ChronicleEntry.Kind.EVENT,
+        text=text,
+        data={"event": event.pk, "ended": True},
+        region=event.region,
+        settlement=event.settlement,
+        causes=[event.chronicle_entry] if event.chronicle_entry_id else [],
+    )
+
+
+@transaction.atomic
+def event_end(*, event: WorldEvent, who: str) -> WorldEvent:
+    """The GM stops an event now: a pending one is cancelled (its clocked schedule too), one in
+    force ends at this tick and the world starts to recover. Raises EventError when it is over."""
+    from django_celery_beat.models import PeriodicTask
+
+    from world.events.services.application import event_schedule_name
+    from world.events.services.creation import EventError
+
+    event = (
+        WorldEvent.objects.select_for_update(of=("self",))
+        .select_related("world", "chronicle_entry")
+        .get(pk=event.pk)
+    )
+    if event.status == WorldEvent.Status.PENDING:
+        event.status = WorldEvent.Status.CANCELLED
+        event.summary = {**event.summary, "cancelled_by": who}
+        event.save(update_fields=["status", "summary"])
+        PeriodicTask.objects.filter(name=event_schedule_name(event)).delete()
+        return event
+    if event.status not in END_STATUSES:
+        raise EventError(
+            EVENT_ALREADY_OVER.format(title=event.title, status=event.get_status_display().lower())
+        )
+    tick = event.world.current_tick
+    started = tick if event.started_tick is None else event.started_tick
+    hours = max(0, tick - started) * event.world.hours_per_tick
+    _close(
+        event,
+        world=event.world,
+        tick=tick,
+        text=EVENT_ENDED_EARLY.format(title=event.title, who=who, hours=_hours(hours)),
+    )
+    return event
+
+
 def events_tick(*, world: World, tick: int) -> dict:
     """At the end of each tick: end events whose time is up; summarise events stuck applying."""
     ended = []
@@ -57,20 +123,13 @@ def events_tick(*, world: World, tick: int) -> dict:
     ).select_related("chronicle_entry")
     for event in due:
         with transaction.atomic():
-            event.status = WorldEvent.Status.ENDED
-            event.ended_at = timezone.now()
-            event.save(update_fields=["status", "ended_at"])
-            if event.kind == Kind.WAR:
-                _restore_war(event)
-            chronicle_record(
+            _close(
+                event,
                 world=world,
                 tick=tick,
-                kind=ChronicleEntry.Kind.EVENT,
-                text=f"{event.title} is over after {event.duration_ticks} hours.",
-                data={"event": event.pk, "ended": True},
-                region=event.region,
-                settlement=event.settlement,
-                causes=[event.chronicle_entry] if event.chronicle_entry_id else [],
+                text=EVENT_OVER.format(
+                    title=event.title, hours=_hours(event.duration_ticks * world.hours_per_tick)
+                ),
             )
         ended.append(event.pk)
     orphans = WorldEvent.objects.filter(
