@@ -216,3 +216,21 @@ def test_a_tick_cut_off_midway_is_taken_over_and_finished_without_reapplying(set
     )
     assert set(Npc.objects.filter(region_id=other_region).values_list("last_tick", flat=True)) == {1}
     assert TickRun.objects.get(world=world, tick=1).npc_updates == 72
+
+
+def test_a_tick_whose_shards_all_landed_but_whose_callback_was_lost_is_closed_by_the_next_one():
+    # given every shard of tick 1 applied, and the chord's callback lost (the stack stopped)
+    world = small_world(regions=2)
+    first = ticks.tick_begin(world=world)
+    for region_id in first.region_ids:
+        ticks.region_tick_apply(world_id=world.pk, tick=1, region_id=region_id)
+
+    # when the next schedule firing comes, long before the tick would count as stale
+    second = ticks.tick_begin(world=world)
+
+    # then tick 1 is closed at once and tick 2 opens: no frozen minute after a restart
+    first.run.refresh_from_db()
+    assert first.run.status == TickRun.Status.DONE and first.run.shards_done == 2
+    assert second is not None and second.run.tick == 2
+    world.refresh_from_db()
+    assert world.current_tick == 1 and world.ticks_skipped == 0

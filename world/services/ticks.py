@@ -75,6 +75,14 @@ def tick_begin(*, world: World, trigger: str = TickRun.Trigger.SCHEDULE) -> Tick
     """
     world = World.objects.select_for_update().get(pk=world.pk)
     running = TickRun.objects.filter(world=world, status=TickRun.Status.RUNNING).order_by("-tick").first()
+    if running is not None and running.shards_total:
+        applied = ShardRun.objects.filter(world=world, tick=running.tick).count()
+        if applied >= running.shards_total:  # every shard landed but the chord's callback was lost
+            tick_finish(
+                world_id=world.pk, tick=running.tick
+            )  # (a stop mid-tick): close it now, not when stale
+            world = World.objects.get(pk=world.pk)
+            running = None
     if running is not None:
         stale_after = timedelta(seconds=settings.GMCONSOLE_TICK_STALE_SECONDS)
         if timezone.now() - running.started_at < stale_after:
