@@ -234,3 +234,11 @@ def test_a_tick_whose_shards_all_landed_but_whose_callback_was_lost_is_closed_by
     assert second is not None and second.run.tick == 2
     world.refresh_from_db()
     assert world.current_tick == 1 and world.ticks_skipped == 0
+
+
+def test_the_bread_arrow_agrees_with_the_price_as_shown():
+    world = small_world(regions=1)
+    stats = {"npcs": 1, "activities": {"work": 1}}
+    assert ticks._summary_line(world, 2, stats, {"bread": (2.26, 2.31)}).endswith("Bread 2.3 cp.")
+    assert ticks._summary_line(world, 2, stats, {"bread": (2.36, 2.31)}).endswith("Bread 2.4 cp ▲.")
+    assert ticks._summary_line(world, 2, stats, {"bread": (1.5, 2.2)}).endswith("Bread 1.5 cp ▼.")

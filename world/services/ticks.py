@@ -274,7 +274,9 @@ def _summary_line(world: World, tick: int, stats: dict, prices: dict) -> str:
     if "bread" in prices:
         now, before = prices["bread"]
         arrow = (
-            "" if before is None or round(now, 2) == round(before, 2) else (" ▲" if now > before else " ▼")
+            ""
+            if before is None or round(now, 1) == round(before, 1)
+            else (" ▲" if round(now, 1) > round(before, 1) else " ▼")
         )
         parts.append(f"Bread {now:.1f} cp{arrow}.")
     return " ".join(parts)
