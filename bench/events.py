@@ -15,7 +15,7 @@ import argparse
 import os
 import time
 
-from bench.tick import ROOT, setup_env, start_worker
+from bench.tick import demo_world, embedded_broker, setup_env, start_worker, worker_ready
 
 
 def _wait_applied(event_model, event_id: int, timeout: float = 300.0):
@@ -55,38 +55,20 @@ def main() -> None:
     args = parser.parse_args()
     setup_env(args)
 
-    from gmconsole.embedded_redis import start_embedded_redis
-
-    embedded = None
-    if not os.environ.get("REDIS_URL"):
-        embedded = start_embedded_redis(ROOT / "var" / "bench-redis")
-        os.environ["REDIS_URL"] = embedded.url
+    embedded = embedded_broker()
 
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db.models import Count
 
-    from economy.models import Item
     from gmconsole.celery import app
     from npcs.models import Npc
     from world.events import services as events
     from world.events.services.previewing import event_preview
-    from world.models import EventImpact, Faction, Settlement, World, WorldEvent
+    from world.models import EventImpact, Faction, Settlement, WorldEvent
 
-    call_command("migrate", verbosity=0)
-    if not Item.objects.exists():
-        call_command("import_items", verbosity=0)
-    world = World.objects.filter(people_per_npc=args.people_per_npc).first()
-    if world is None:
-        call_command(
-            "import_world",
-            str(ROOT / "data" / "worlds" / "mones.azgaar.json"),
-            people_per_npc=args.people_per_npc,
-            verbosity=0,
-        )
-        world = World.objects.get(people_per_npc=args.people_per_npc)
+    world = demo_world(args.people_per_npc)
     people = Npc.objects.filter(world=world, is_alive=True).count()
     print(
         f"world: {world.name}, {people:,} NPCs, {world.regions.count()} regions; database {django.db.connection.vendor}"
@@ -115,11 +97,7 @@ def main() -> None:
 
     worker = start_worker(dict(os.environ), args.concurrency)
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=0.5):
-            if time.monotonic() > deadline or worker.poll() is not None:
-                raise RuntimeError("worker did not start; see var/bench-worker.log")
-        app.control.purge()
+        worker_ready(app, worker)
         base_tick = _ticks(world, args.ticks)
 
         for label, fields in (

@@ -60,6 +60,50 @@ def start_worker(env: dict, concurrency: int) -> subprocess.Popen:
     )
 
 
+def embedded_broker():
+    """An embedded Redis for the benchmark when REDIS_URL is unset (returned, to stop it after)."""
+    if os.environ.get("REDIS_URL"):
+        return None
+    from gmconsole.embedded_redis import start_embedded_redis
+
+    embedded = start_embedded_redis(ROOT / "var" / "bench-redis")
+    os.environ["REDIS_URL"] = embedded.url
+    return embedded
+
+
+def demo_world(people_per_npc: int):
+    """The Mones demo world at this scale, imported once (with the SRD items) into the bench database."""
+    from django.core.management import call_command
+
+    from economy.models import Item
+    from world.models import World
+
+    call_command("migrate", verbosity=0)
+    if not Item.objects.exists():
+        call_command("import_items", verbosity=0)
+    world = World.objects.filter(people_per_npc=people_per_npc).first()
+    if world is None:
+        started = time.perf_counter()
+        call_command(
+            "import_world",
+            str(ROOT / "data" / "worlds" / "mones.azgaar.json"),
+            people_per_npc=people_per_npc,
+            verbosity=0,
+        )
+        world = World.objects.get(people_per_npc=people_per_npc)
+        print(f"import: {time.perf_counter() - started:.1f} s")
+    return world
+
+
+def worker_ready(app, worker: subprocess.Popen) -> None:
+    """Wait for the worker to answer a ping, then drop any message left from an earlier run."""
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if time.monotonic() > deadline or worker.poll() is not None:
+            raise RuntimeError("worker did not start; see var/bench-worker.log")
+    app.control.purge()
+
+
 def wait_idle(app, queue_names=("sim",), timeout=3600.0) -> None:
     """Wait until the broker queues are empty and the worker has nothing in hand."""
     import redis
@@ -95,39 +139,18 @@ def main() -> None:
     args = parser.parse_args()
     setup_env(args)
 
-    from gmconsole.embedded_redis import start_embedded_redis
-
-    embedded = None
-    if not os.environ.get("REDIS_URL"):
-        embedded = start_embedded_redis(ROOT / "var" / "bench-redis")
-        os.environ["REDIS_URL"] = embedded.url
+    embedded = embedded_broker()
 
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    from economy.models import Item
     from gmconsole.celery import app
     from npcs import tasks as npc_tasks
     from npcs.models import Npc
-    from world.models import TickRun, World
+    from world.models import TickRun
     from world.services import ticks
 
-    call_command("migrate", verbosity=0)
-    if not Item.objects.exists():
-        call_command("import_items", verbosity=0)
-    world = World.objects.filter(people_per_npc=args.people_per_npc).first()
-    if world is None:
-        started = time.perf_counter()
-        call_command(
-            "import_world",
-            str(ROOT / "data" / "worlds" / "mones.azgaar.json"),
-            people_per_npc=args.people_per_npc,
-            verbosity=0,
-        )
-        world = World.objects.get(people_per_npc=args.people_per_npc)
-        print(f"import: {time.perf_counter() - started:.1f} s")
+    world = demo_world(args.people_per_npc)
     npc_count = Npc.objects.filter(world=world, is_alive=True).count()
     db = django.db.connection.vendor
     print(
@@ -138,11 +161,7 @@ def main() -> None:
     env = dict(os.environ)
     worker = start_worker(env, args.concurrency)
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=0.5):
-            if time.monotonic() > deadline or worker.poll() is not None:
-                raise RuntimeError("worker did not start; see var/bench-worker.log")
-        app.control.purge()
+        worker_ready(app, worker)
 
         # --- ours -----------------------------------------------------------------------
         durations, updates = [], 0

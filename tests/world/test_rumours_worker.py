@@ -1,26 +1,16 @@
 """Rumour tasks through a real Celery worker on the real Redis broker (payloads really serialised)."""
 
-import time
 
 import pytest
 from django_celery_results.models import TaskResult
 
 from npcs.models import Npc
 from tests.world.test_rumours_services import linked_small_world
+from tests.world.test_worker import wait_for
 from world.models import Rumour, RumourHearing
 from world.tasks.rumours import propagate_information_task, rumours_spread_task
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
-
-
-def wait_for(predicate, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
 
 
 def test_a_worker_starts_a_rumour_and_spreads_it_once_per_tick(celery_worker_process):
