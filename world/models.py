@@ -292,7 +292,7 @@ class WorldEvent(models.Model):
         FAMINE = "famine"
         FIRE = "fire"
         FESTIVAL = "festival"
-        QUEST = "quest", "quest completion"
+        QUEST = "quest", "Quest completion"
         CUSTOM = "custom"
 
     class Status(models.TextChoices):

@@ -360,7 +360,7 @@ def _region_apply(*, event_id: int, region_id: int, task_id: str) -> dict:
         for what, data in side:
             if what == "deaths":
                 text = (
-                    f"{data['count']} people of {impact.region.name} died in the {event.get_kind_display()}."
+                    f"{data['count']} people of {impact.region.name} died in the {event.get_kind_display().lower()}."
                 )
             else:
                 targets = Settlement.objects.in_bulk(list(data["to"]))
