@@ -161,6 +161,40 @@ def celery_worker_process(django_db_setup, django_db_blocker, broker_url):
     _stop(proc)
 
 
+QUEUES = ("sim", "llm", "default")
+IDLE_WAIT_SECONDS = 30
+
+
+def _worker_busy() -> bool:
+    """Messages waiting in a queue, or a task in the worker's hands."""
+    import redis
+
+    client = redis.Redis.from_url(celery_app.conf.broker_url)
+    try:
+        if any(client.llen(queue) for queue in QUEUES):
+            return True
+    finally:
+        client.close()
+    inspect = celery_app.control.inspect(timeout=0.5, limit=1)  # one worker: answer on its reply
+    return any((inspect.active() or {}).values()) or any((inspect.reserved() or {}).values())
+
+
+@pytest.fixture(autouse=True)
+def _worker_settles_before_teardown(request):
+    """A test with the worker waits until the work it set off is done (a quest's completion sets
+    off an event, an event its regions): the database is flushed after the test, and a worker
+    still writing would deadlock with that flush on PostgreSQL."""
+    yield
+    if "celery_worker_process" not in request.fixturenames:
+        return
+    deadline = time.monotonic() + IDLE_WAIT_SECONDS
+    quiet = 0
+    while time.monotonic() < deadline and quiet < 2:
+        quiet = 0 if _worker_busy() else quiet + 1
+        if quiet < 2:
+            time.sleep(0.1)
+
+
 @pytest.fixture
 def dead_broker():
     """Point Celery at a port where nothing listens, for the length of one test."""
