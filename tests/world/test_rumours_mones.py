@@ -88,3 +88,37 @@ def test_a_rumour_from_one_mones_settlement_reaches_most_of_the_world_then_stops
     assert set(word.values_list("causes", flat=True)) == {rumour.chronicle_entry_id}
     # and each step touched the database a handful of times, whatever the number of hearers
     assert max(queries_per_step) <= 20, queries_per_step
+
+
+def test_small_news_travels_less_far_than_big_news(mones_path):
+    call_command("import_world", str(mones_path), "--people-per-npc", str(PEOPLE_PER_NPC), verbosity=0)
+    world = World.objects.get()
+    town = Settlement.objects.filter(world=world).annotate(n=Count("npcs")).order_by("-n", "id").first()
+    teller = Npc.objects.filter(settlement=town).order_by("id").first()
+    fair = rumour_start(
+        world=world, source_npc=teller, details={"what": "a fair", "place": town.name, "severity": 2}
+    )
+    war = rumour_start(
+        world=world, source_npc=teller, details={"what": "war", "place": town.name, "severity": 9}
+    )
+    for tick in range(1, MAX_TICKS):
+        rumours_spread(world=world, tick=tick)
+        if not Rumour.objects.filter(world=world, status=Rumour.Status.SPREADING).exists():
+            break
+    fair.refresh_from_db()
+    war.refresh_from_db()
+    assert fair.status == war.status == "stopped"
+    assert fair.heard_count < war.heard_count / 3  # a village fair is old news before it gets far
+    assert fair.settlements_reached < war.settlements_reached / 2
+    # Those who heard of the fair but did not care to retell it are still there to ask.
+    assert RumourHearing.objects.filter(rumour=fair, hops__gt=0).count() == fair.heard_count - 1
+
+
+def test_newsworthiness_follows_severity():
+    small = sim.newsworthy({"severity": 2})
+    assert (
+        small.interest == pytest.approx(0.2) and small.carrier_travel == sim.DEFAULT_PARAMS.carrier_travel / 2
+    )
+    assert sim.newsworthy({"severity": 9}).stifle_after == sim.DEFAULT_PARAMS.stifle_after + 1
+    assert sim.newsworthy({"severity": 5}) == sim.DEFAULT_PARAMS == sim.newsworthy({"what": "gossip"})
+    assert sim.newsworthy({"severity": "high"}) == sim.DEFAULT_PARAMS  # not a number: left alone

@@ -241,7 +241,7 @@ def rumour_step(
             society=society,
             tick=tick,
             rng=sim.rumour_rng(rumour.pk, tick),
-            params=params,
+            params=sim.newsworthy(rumour.details, params),
         )
         RumourHearing.objects.bulk_create(
             [

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 CARRIERS = frozenset({"merchant", "innkeeper"})  # they meet people from the linked settlements
 
@@ -39,9 +39,27 @@ class SpreadParams:
     growth_min: float = 1.1
     growth_max: float = 1.4
     name_slip: float = 0.12  # chance each place or person name is swapped for a neighbour's
+    interest: float = 1.0  # chance a new hearer cares enough to pass it on (small news: less)
 
 
 DEFAULT_PARAMS = SpreadParams()
+SMALL_NEWS = 3  # severity up to this is small news: few care to retell it, and not far
+BIG_NEWS = 8  # severity from this on is big news: people keep talking
+
+
+def newsworthy(details: Mapping, params: SpreadParams = DEFAULT_PARAMS) -> SpreadParams:
+    """How a rumour with a `severity` (1–10, as events give) spreads: most people don't bother to
+    retell a village fair, while a war keeps everyone talking. Without a severity (a GM's own
+    gossip) the params are left as they are."""
+    severity = details.get("severity")
+    if isinstance(severity, bool) or not isinstance(severity, int | float):
+        return params
+    if severity <= SMALL_NEWS:
+        return replace(params, interest=0.1 + 0.05 * severity, carrier_travel=params.carrier_travel / 2)
+    if severity >= BIG_NEWS:
+        return replace(params, stifle_after=params.stifle_after + 1)
+    return params
+
 
 # Keys whose values are identifiers or bookkeeping: they never blur.
 FIXED_KEYS = frozenset({"id", "tick", "year", "day", "template", "kind", "event", "severity"})
@@ -350,6 +368,8 @@ def spread_step(
                     params=params,
                 )
                 belief = belief_after(teller.belief, rng, params)
+                # Only a draw when some don't care: the default spread repeats exactly.
+                retells = params.interest >= 1.0 or rng.random() < params.interest
                 outcome.new.append(
                     Hearing(
                         npc_id=listener,
@@ -358,6 +378,7 @@ def spread_step(
                         hops=teller.hops + 1,
                         details=details,
                         belief=belief,
+                        is_spreading=retells,
                         heard_from=teller.npc_id,
                         text=render_text(details, belief=belief),
                     )

@@ -359,9 +359,7 @@ def _region_apply(*, event_id: int, region_id: int, task_id: str) -> dict:
         )
         for what, data in side:
             if what == "deaths":
-                text = (
-                    f"{data['count']} people of {impact.region.name} died in the {event.get_kind_display().lower()}."
-                )
+                text = f"{data['count']} people of {impact.region.name} died in the {event.get_kind_display().lower()}."
             else:
                 targets = Settlement.objects.in_bulk(list(data["to"]))
                 text = (
@@ -519,6 +517,7 @@ def _word_gets_out(event: WorldEvent, totals: Counter) -> None:
         "fled": totals["refugees"],
         "lost": totals["goods_lost"],
         "guests": 100 * event.severity,
+        "severity": event.severity,  # how newsworthy it is (world.rumours.sim.newsworthy)
         "template": RUMOUR_TEMPLATES.get(event.kind, RUMOUR_TEMPLATES[Kind.CUSTOM]),
     }
     if event.kind == Kind.WAR:
