@@ -1,6 +1,5 @@
 """Rumour tasks through a real Celery worker on the real Redis broker (payloads really serialised)."""
 
-
 import pytest
 from django_celery_results.models import TaskResult
 
