@@ -187,9 +187,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "console/dashboard.html", context)
 
 
-PANEL_TEMPLATES = {"events": "events_panel"}  # "events" alone names the events pages' own templates
-
-
 @require_GET
 @staff_required
 def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
@@ -197,8 +194,7 @@ def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
     world = _current_world(request)
     if build is None or world is None:
         raise Http404("No such panel")
-    template = PANEL_TEMPLATES.get(panel, panel)
-    return render(request, f"console/partials/{template}.html", {"world": world, **build(world)})
+    return render(request, f"console/partials/{panel}.html", {"world": world, **build(world)})
 
 
 # --- actions -------------------------------------------------------------------------------

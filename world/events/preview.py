@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from economy.sim import MarketBook, price_bounds
+from economy.sim import MarketBook
 from world import sim
 from world.events import sim as event_sim
 
@@ -68,25 +68,11 @@ def shocked(
     epicentre: int | None,
 ) -> tuple[list[sim.NpcState], int, int]:
     """The region right after the shock (copies; each town its own shock): who stayed, deaths, refugees."""
-    dead: set[int] = set()
-    fled: set[int] = set()
-    for town, shock in shocks.items():
-        here = [n.id for n in npcs if n.settlement_id == town]
-        town_dead = set(event_sim.pick(here, shock.death_rate, seed + town))
-        dead |= town_dead
-        fled |= set(
-            event_sim.pick([i for i in here if i not in town_dead], shock.refugee_rate, seed + town + 1)
-        )
-    for settlement_id, book in books.items():
-        shock = shocks.get(settlement_id)
-        if shock is None or (shock.epicentre_only_losses and settlement_id != epicentre):
-            continue
-        for code, stock in book.stocks.items():
-            stock.quantity -= event_sim.stock_lost(stock.quantity, code, shock)
-            if shock.price_factor != 1.0:
-                stock.price = event_sim.jolted(
-                    stock.price, shock.price_factor, *price_bounds(stock.base_price)
-                )
+    people: dict[int, list[int]] = {}
+    for npc in npcs:
+        people.setdefault(npc.settlement_id, []).append(npc.id)
+    dead, fled = event_sim.casualties(people, shocks, seed)
+    event_sim.stock_shock(books, shocks, epicentre)
     return [n for n in npcs if n.id not in dead and n.id not in fled], len(dead), len(fled)
 
 

@@ -13,9 +13,11 @@ rows into plain values, call these functions, and write the results back in bulk
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from economy.sim import MarketBook, price_bounds
 
 FLOOD = "flood"
 PLAGUE = "plague"
@@ -351,6 +353,39 @@ def stock_lost(quantity: int, code: str, shock: Shock) -> int:
 
 def jolted(price: int, factor: float, low: int, high: int) -> int:
     return max(low, min(high, round(price * factor)))
+
+
+def casualties(
+    people: Mapping[int, Sequence[int]], shocks: Mapping[int, Shock], seed: int
+) -> tuple[set[int], set[int]]:
+    """Who dies and who flees, town by town (`people`: town -> NPC ids): (dead, fled), disjoint."""
+    dead: set[int] = set()
+    fled: set[int] = set()
+    for town, shock in shocks.items():
+        here = people.get(town, ())
+        town_dead = set(pick(here, shock.death_rate, seed + town))
+        dead |= town_dead
+        fled |= set(pick([i for i in here if i not in town_dead], shock.refugee_rate, seed + town + 1))
+    return dead, fled
+
+
+def stock_shock(
+    books: Mapping[int, MarketBook], shocks: Mapping[int, Shock], epicentre: int | None
+) -> Counter:
+    """Destroy goods and jolt prices in each shocked town's market (in place); returns what was lost."""
+    lost: Counter = Counter()
+    for settlement_id, book in books.items():
+        shock = shocks.get(settlement_id)
+        if shock is None or (shock.epicentre_only_losses and settlement_id != epicentre):
+            continue
+        for code, stock in book.stocks.items():
+            gone = stock_lost(stock.quantity, code, shock)
+            if gone:
+                stock.quantity -= gone
+                lost[code] += gone
+            if shock.price_factor != 1.0:
+                stock.price = jolted(stock.price, shock.price_factor, *price_bounds(stock.base_price))
+    return lost
 
 
 def refuge_for(settlement: int, links: Mapping[int, Iterable[int]], hit: Mapping[int, float]) -> int | None:

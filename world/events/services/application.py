@@ -20,7 +20,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from economy.services.books import books_load, books_save
-from economy.sim import price_bounds
 from gmconsole.bulk_update import bulk_update_values
 from gmconsole.dispatch import dispatch_on_commit
 from npcs.models import Npc
@@ -237,9 +236,7 @@ def _apply_shock(
     for npc_id, settlement_id, _ in npcs:
         people.setdefault(settlement_id, []).append(npc_id)
 
-    dead: set[int] = set()
-    for town, shock in shocks.items():
-        dead |= set(event_sim.pick(people.get(town, []), shock.death_rate, seed + town))
+    dead, fleeing = event_sim.casualties(people, shocks, seed)
     inheritance = Counter()
     for npc_id, settlement_id, purse in npcs:
         if npc_id in dead:
@@ -254,10 +251,6 @@ def _apply_shock(
         effects["deaths"] = len(dead)
         side.append(("deaths", {"count": len(dead)}))
 
-    fleeing: set[int] = set()
-    for town, shock in shocks.items():
-        alive = [n for n in people.get(town, []) if n not in dead]
-        fleeing |= set(event_sim.pick(alive, shock.refugee_rate, seed + town + 1))
     moves, refugees = [], Counter()
     refuge_cache: dict[int, int | None] = {}
     for npc_id, settlement_id, _ in npcs:
@@ -274,20 +267,7 @@ def _apply_shock(
         effects["refugees"] = {str(k): v for k, v in refugees.items()}
         side.append(("refugees", {"to": dict(refugees)}))
 
-    lost = Counter()
-    for settlement_id, book in loaded.books.items():
-        shock = shocks.get(settlement_id)
-        if shock is None or (shock.epicentre_only_losses and settlement_id != event.settlement_id):
-            continue
-        for code, stock in book.stocks.items():
-            gone = event_sim.stock_lost(stock.quantity, code, shock)
-            if gone:
-                stock.quantity -= gone
-                lost[code] += gone
-            if shock.price_factor != 1.0:
-                stock.price = event_sim.jolted(
-                    stock.price, shock.price_factor, *price_bounds(stock.base_price)
-                )
+    lost = event_sim.stock_shock(loaded.books, shocks, event.settlement_id)
     if lost:
         effects["goods_lost"] = dict(lost)
     books_save(loaded)
